@@ -1,0 +1,63 @@
+from __future__ import annotations
+
+import io
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.db import connection
+
+from townhall.core.models import AuditEvent
+from townhall.core.selectors.audit import audit_chains_verify
+from townhall.core.services.audit import audit_record, chain_key
+
+
+def test_each_write_appends_a_linked_event(district):
+    first = AuditEvent.objects.filter(chain=chain_key(district)).get(sequence=1)
+    second = audit_record(organisation=district, actor=None, action="test.happened", data={"n": 1})
+    assert first.action == "organisation.created"
+    assert second.sequence == 2
+    assert second.prev_hash == first.hash
+    assert audit_chains_verify()[chain_key(district)] is None
+
+
+def test_a_changed_event_is_caught_and_named(district):
+    for n in range(3):
+        audit_record(organisation=district, actor=None, action="test.happened", data={"n": n})
+    # Tamper below the ORM, as an attacker with database access would.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE core_auditevent SET data = %s WHERE chain = %s AND sequence = 3",
+            ['{"n": 99}', chain_key(district)],
+        )
+    broken = audit_chains_verify()[chain_key(district)]
+    assert broken is not None
+    assert broken.sequence == 3
+    assert "changed" in broken.reason
+
+    out = io.StringIO()
+    with pytest.raises(CommandError):
+        call_command("audit_verify", stdout=out)
+    assert f"{chain_key(district)}: BROKEN at event 3" in out.getvalue()
+
+
+def test_a_removed_event_is_caught(district):
+    for n in range(3):
+        audit_record(organisation=district, actor=None, action="test.happened", data={"n": n})
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM core_auditevent WHERE chain = %s AND sequence = 2", [chain_key(district)])
+    broken = audit_chains_verify()[chain_key(district)]
+    assert broken is not None and broken.sequence == 2
+
+
+def test_events_cannot_be_updated_or_deleted_through_the_orm(district):
+    with pytest.raises(TypeError):
+        AuditEvent.objects.filter(chain=chain_key(district)).update(action="x")
+    with pytest.raises(TypeError):
+        AuditEvent.objects.filter(chain=chain_key(district)).delete()
+
+
+def test_audit_verify_command_reports_intact_chains(district, county):
+    out = io.StringIO()
+    call_command("audit_verify", stdout=out)
+    assert "intact" in out.getvalue()
+    assert "verified" in out.getvalue()

@@ -1,0 +1,1 @@
+"""Townhall: a shared, open-standards digital platform for local public services."""

@@ -1,0 +1,76 @@
+"""The platform's JSON API at /api/v1/: one router per app, errors as JSON problems with stable codes."""
+
+from __future__ import annotations
+
+from django.http import Http404, HttpRequest, HttpResponse
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError
+from ninja.errors import ValidationError as NinjaValidationError
+
+from townhall.core.errors import FieldError, Problem, TownhallError
+
+api = NinjaAPI(
+    title="Townhall API",
+    version="1",
+    description=(
+        "The open API of the Townhall platform for local public services. "
+        "Authenticate with an organisation's API key as a bearer token. "
+        "Errors are RFC 9457 problem documents whose `code` is stable."
+    ),
+    urls_namespace="api",
+)
+
+
+def problem_response(request: HttpRequest, problem: Problem) -> HttpResponse:
+    return api.create_response(request, problem.as_dict(), status=problem.status)
+
+
+@api.exception_handler(TownhallError)
+def on_townhall_error(request: HttpRequest, exc: TownhallError) -> HttpResponse:
+    return problem_response(request, Problem.from_error(exc))
+
+
+@api.exception_handler(NinjaValidationError)
+def on_validation_error(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
+    errors = [
+        FieldError(
+            code=str(e.get("type", "invalid")),
+            message=str(e.get("msg", "Invalid value")),
+            path=".".join(str(p) for p in e.get("loc", ())),
+        ).as_dict()
+        for e in exc.errors
+    ]
+    return problem_response(
+        request,
+        Problem(
+            422, "validation_failed", "The input is not valid", "The request body or parameters are not valid", errors
+        ),
+    )
+
+
+@api.exception_handler(AuthenticationError)
+def on_auth_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    return problem_response(
+        request, Problem(401, "unauthenticated", "Authentication required", "Send a valid API key as a bearer token")
+    )
+
+
+@api.exception_handler(Http404)
+def on_not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
+    return problem_response(request, Problem(404, "not_found", "Not found", str(exc) or "Not found"))
+
+
+@api.exception_handler(HttpError)
+def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    return problem_response(request, Problem(exc.status_code, f"http_{exc.status_code}", str(exc), str(exc)))
+
+
+def _mount() -> None:
+    from townhall.catalogue.api import router as catalogue_router
+    from townhall.core.api import router as core_router
+
+    api.add_router("/", core_router)
+    api.add_router("/definitions", catalogue_router)
+
+
+_mount()

@@ -1,0 +1,1 @@
+"""Cases: the workflow a definition describes, automatic decisions, and the back office."""

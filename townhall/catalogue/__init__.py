@@ -1,0 +1,1 @@
+"""Service definitions: the versioned open format, its checks, and the service directory."""

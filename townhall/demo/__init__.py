@@ -1,0 +1,1 @@
+"""Demo organisations, staff and services, loaded once by `make setup`."""

@@ -1,0 +1,1 @@
+"""Read-only measures of every service: volumes, channels, costs, time to decide."""

@@ -1,0 +1,1 @@
+"""Resident journeys: any published definition served as an accessible online service."""

@@ -1,0 +1,1 @@
+"""Open data, published by default, with disclosure control."""

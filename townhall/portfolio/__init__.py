@@ -1,0 +1,1 @@
+"""The ICT investment planner: initiatives, scenarios and the optimiser."""

@@ -1,0 +1,1 @@
+"""Data sharing between partners under agreements the platform enforces."""

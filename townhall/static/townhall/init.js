@@ -1,0 +1,2 @@
+import { initAll } from '../dist/govuk-frontend.min.js'
+initAll()
