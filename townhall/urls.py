@@ -8,4 +8,5 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("django-admin/", admin.site.urls),
     path("", include("townhall.core.urls")),
+    path("", include("townhall.catalogue.urls")),
 ]

@@ -8,6 +8,9 @@ reserved: ``case`` (a map: state, channel, received_on, service), ``today`` (an 
 A condition *holds* only when it evaluates to ``true``. Any other result, and any evaluation error
 (comparing ``null`` with a number, reading a missing key of ``case``), means it does not hold: an
 unanswered question never makes a page appear by accident.
+
+Beyond standard CEL, one function: ``age_on(date_of_birth, date)``, whole years between two ISO
+dates (``age_on(date_of_birth, today) >= 18``).
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ import cel
 from townhall.catalogue.model import RESERVED_NAMES
 
 __all__ = [
+    "FUNCTIONS",
     "CelCompileError",
     "bound_names",
     "compile_condition",
@@ -31,6 +35,19 @@ __all__ = [
 
 # Names a comprehension macro binds: ``household.exists(m, m.age >= 16)`` binds ``m``.
 _MACRO_BINDING = re.compile(r"\.\s*(?:all|exists|exists_one|map|filter)\s*\(\s*([A-Za-z_][A-Za-z0-9_]*)\s*,")
+
+
+def age_on(date_of_birth: Any, on: Any) -> int | None:
+    """Whole years from ``date_of_birth`` to ``on`` (ISO dates; 2008-11-23 is 18 on 2026-11-23); null if not dates."""
+    try:
+        born = dt.date.fromisoformat(str(date_of_birth))
+        then = dt.date.fromisoformat(str(on))
+    except ValueError:
+        return None
+    return then.year - born.year - ((then.month, then.day) < (born.month, born.day))
+
+
+FUNCTIONS: dict[str, Any] = {"age_on": age_on}
 
 
 class CelCompileError(ValueError):
@@ -86,7 +103,7 @@ def evaluate_condition(expr: str, answers: dict[str, Any], *, case: dict[str, An
     """
     program = compile_condition(expr)
     try:
-        result = program.execute(_context(program, answers, case))
+        result = program.execute(cel.Context(variables=_context(program, answers, case), functions=FUNCTIONS))
     except Exception:  # no such overload, missing key, division by zero: the condition does not hold
         return False
     return result is True
@@ -94,7 +111,7 @@ def evaluate_condition(expr: str, answers: dict[str, Any], *, case: dict[str, An
 
 def evaluate(expr: str, variables: dict[str, Any]) -> Any:
     """Evaluate ``expr`` with exactly these variables (the checker's reachability search uses it)."""
-    return compile_condition(expr).execute(variables)
+    return compile_condition(expr).execute(cel.Context(variables=variables, functions=FUNCTIONS))
 
 
 def _first_line(message: str) -> str:

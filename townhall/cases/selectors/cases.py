@@ -1,0 +1,128 @@
+"""Reading cases: the work queue, one case, the people who can work them. Scoped by organisation and actor."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from townhall.cases.models import Case, CaseLink
+from townhall.cases.references import normalise_reference
+from townhall.core.errors import NotFound
+from townhall.core.models import Organisation
+from townhall.core.permissions import require
+from townhall.core.roles import Permission, Role
+
+SORTS: dict[str, tuple[str, ...]] = {
+    "newest": ("-received_at", "-pk"),
+    "oldest": ("received_at", "pk"),
+    "due": ("due_on", "received_at", "pk"),
+    "reference": ("reference",),
+}
+
+
+@dataclass(frozen=True)
+class CaseFilters:
+    service: str = ""  # service slug
+    state: str = ""
+    team: str = ""
+    assignee: str = ""  # "" any, "none" nobody, "me" the actor, or a username
+    overdue: bool = False
+    received_from: date | None = None
+    received_to: date | None = None
+    q: str = ""  # a reference, part of a name, or the start of a postcode
+    sort: str = "newest"
+
+
+def _base(organisation: Organisation, actor: Any) -> QuerySet[Case]:
+    require(actor, organisation, Permission.VIEW_CASES)
+    return Case.objects.filter(organisation=organisation).select_related("version__service", "assignee")
+
+
+def search_condition(text: str) -> Q:
+    """One condition over the indexed, normalised columns: reference, name, postcode."""
+    text = " ".join(text.split())
+    condition = Q(name_search__contains=text.lower())
+    if reference := normalise_reference(text):
+        condition |= Q(reference=reference)
+    compact = text.replace(" ", "").upper()
+    if 2 <= len(compact) <= 8 and compact.isalnum():
+        condition |= Q(postcode_search__startswith=compact)
+    return condition
+
+
+def case_list(*, organisation: Organisation, actor: Any, filters: CaseFilters | None = None) -> QuerySet[Case]:
+    f = filters or CaseFilters()
+    cases = _base(organisation, actor)
+    if f.service:
+        cases = cases.filter(version__service__slug=f.service)
+    if f.state:
+        cases = cases.filter(state=f.state)
+    if f.team:
+        cases = cases.filter(team=f.team)
+    if f.assignee == "none":
+        cases = cases.filter(assignee__isnull=True)
+    elif f.assignee == "me":
+        cases = cases.filter(assignee=actor)
+    elif f.assignee:
+        cases = cases.filter(assignee__username=f.assignee)
+    if f.overdue:
+        cases = cases.filter(
+            due_on__lt=timezone.localdate(), decided_at__isnull=True, paused_since__isnull=True
+        )
+    if f.received_from:
+        cases = cases.filter(received_at__date__gte=f.received_from)
+    if f.received_to:
+        cases = cases.filter(received_at__date__lte=f.received_to)
+    if f.q.strip():
+        cases = cases.filter(search_condition(f.q))
+    return cases.order_by(*SORTS.get(f.sort, SORTS["newest"]))
+
+
+def my_work(*, organisation: Organisation, actor: Any) -> QuerySet[Case]:
+    """Open cases assigned to the actor, those due soonest first."""
+    return case_list(organisation=organisation, actor=actor, filters=CaseFilters(assignee="me", sort="due")).filter(
+        decided_at__isnull=True
+    )
+
+
+def case_get(*, organisation: Organisation, actor: Any, reference: str) -> Case:
+    """One case of this organisation. Another organisation's case is not found, never forbidden."""
+    wanted = normalise_reference(reference)
+    case = _base(organisation, actor).filter(reference=wanted).first() if wanted else None
+    if case is None:
+        raise NotFound("No such case", code="case_not_found")
+    return case
+
+
+def linked_cases(*, case: Case, actor: Any) -> list[Case]:
+    require(actor, case.organisation, Permission.VIEW_CASES)
+    links = CaseLink.objects.filter(Q(case=case) | Q(other=case)).select_related("case", "other")
+    return [link.other if link.case_id == case.pk else link.case for link in links]
+
+
+def assignable_staff(*, organisation: Organisation, actor: Any) -> list[Any]:
+    """The people a case can be given to: members who work cases here (API keys excluded)."""
+    require(actor, organisation, Permission.VIEW_CASES)
+    User = get_user_model()
+    return list(
+        User.objects.filter(
+            memberships__organisation=organisation,
+            memberships__role__in=[Role.CASEWORKER.value, Role.TEAM_MANAGER.value],
+            is_active=True,
+            api_key__isnull=True,
+        )
+        .distinct()
+        .order_by("username")
+    )
+
+
+def teams(*, organisation: Organisation, actor: Any) -> list[str]:
+    require(actor, organisation, Permission.VIEW_CASES)
+    return sorted(
+        t for t in Case.objects.filter(organisation=organisation).values_list("team", flat=True).distinct() if t
+    )

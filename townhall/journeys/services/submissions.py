@@ -1,0 +1,219 @@
+"""Submitting a journey: one transaction writes the submission, its case, the audit event and the outbox row.
+
+A reference is shown only after that transaction commits, so a reference shown always exists; a
+failure anywhere inside it leaves nothing behind. A double-clicked Submit and a repeated
+``Idempotency-Key`` both return the first submission instead of creating a second.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+from django.utils.translation import override
+
+from townhall.catalogue.model import ServiceDefinition
+from townhall.catalogue.models import DefinitionVersion
+from townhall.core.errors import FieldError, ValidationFailed
+from townhall.core.models import Organisation
+from townhall.core.services.audit import audit_record
+from townhall.journeys.answers import as_field_errors, clean_all, unknown_answers
+from townhall.journeys.models import JourneySession, JourneyStatus, Submission
+
+
+def _resident_email(definition: ServiceDefinition, answers: dict[str, Any]) -> str:
+    for question in definition.all_questions():
+        if question.pii_role == "email" and isinstance(answers.get(question.id), str):
+            return str(answers[question.id])
+    for question in definition.all_questions():
+        if question.type == "email" and isinstance(answers.get(question.id), str):
+            return str(answers[question.id])
+    return ""
+
+
+def _has_submitted_email(definition: ServiceDefinition) -> bool:
+    return any(t.on == "submitted" and t.channel == "email" for t in definition.notifications)
+
+
+def _confirmation_email(
+    *, organisation: Organisation, definition: ServiceDefinition, to: str, reference: str, language: str
+) -> None:
+    """The confirmation email, unless the definition sends its own on "submitted" (case_open queues that)."""
+    if not to or _has_submitted_email(definition):
+        return
+    from townhall.notifications.services import notification_queue
+
+    with override(language):
+        service = definition.title.get(language)
+        next_words = definition.what_happens_next.get(language) if definition.what_happens_next else ""
+        subject = _("Application received: %(service)s") % {"service": service}
+        body = _("We have received your application to %(service)s.\n\nYour reference number is %(reference)s.") % {
+            "service": service,
+            "reference": reference,
+        }
+        if next_words:
+            body += "\n\n" + _("What happens next") + "\n\n" + next_words
+    notification_queue(
+        organisation=organisation,
+        channel="email",
+        to=to,
+        subject=subject,
+        body=body,
+        language=language,
+        case_reference=reference,
+        kind="journey_confirmation",
+    )
+
+
+def _validated(definition: ServiceDefinition, answers: dict[str, Any], language: str) -> dict[str, Any]:
+    with override(language):
+        effective, errors = clean_all(definition, answers)
+    if errors:
+        raise ValidationFailed("Some answers need correcting", code="answers_invalid", errors=as_field_errors(errors))
+    return effective
+
+
+def _write(
+    *,
+    organisation: Organisation,
+    version: DefinitionVersion,
+    answers: dict[str, Any],
+    channel: str,
+    actor: Any,
+    language: str,
+    resident_email: str,
+    idempotency_key: str = "",
+    session: JourneySession | None = None,
+    payment_id: str = "",
+) -> Submission:
+    """The one transaction. Must be called inside ``transaction.atomic()``."""
+    from townhall.cases.services.opening import case_open
+
+    definition = version.definition()
+    email = resident_email or _resident_email(definition, answers)
+    case = case_open(
+        organisation=organisation,
+        version=version,
+        answers=answers,
+        channel=channel,
+        actor=actor,
+        resident_email=email,
+        language=language,
+    )
+    state = definition.workflow.state(case.state)
+    next_words = state.description or definition.what_happens_next
+    submission = Submission.objects.create(
+        organisation=organisation,
+        version=version,
+        case=case,
+        reference=case.reference,
+        session=session,
+        channel=channel,
+        language=case.language,
+        resident_email=case.resident_email,
+        idempotency_key=idempotency_key,
+        payment_id=payment_id,
+        response={
+            "reference": case.reference,
+            "service": definition.id,
+            "version": version.number,
+            "status": state.label.get(case.language),
+            "what_happens_next": next_words.get(case.language) if next_words else "",
+        },
+    )
+    _confirmation_email(
+        organisation=organisation,
+        definition=definition,
+        to=case.resident_email,
+        reference=case.reference,
+        language=case.language,
+    )
+    audit_record(
+        organisation=organisation,
+        actor=actor,
+        action="journey.submitted",
+        object_type="submission",
+        object_id=submission.reference,
+        data={"service": definition.id, "version": version.number, "channel": channel, "api": session is None},
+        actor_fallback="resident",
+    )
+    return submission
+
+
+def journey_submit(*, session: JourneySession, actor: Any = None) -> Submission:
+    """Submit a journey in progress. Submitting twice (a double click) returns the first submission."""
+    with transaction.atomic():
+        locked = JourneySession.objects.select_for_update().select_related("version", "organisation").get(pk=session.pk)
+        if locked.status == JourneyStatus.SUBMITTED:
+            return Submission.objects.get(session=locked)
+        version = locked.version
+        definition = version.definition()
+        answers = _validated(definition, locked.answers, locked.language)
+        if definition.fee and locked.channel == "online" and locked.payment_status != "success":
+            raise ValidationFailed("Pay the fee before you send your application", code="payment_required")
+        submission = _write(
+            organisation=locked.organisation,
+            version=version,
+            answers=answers,
+            channel=locked.channel,
+            actor=actor if locked.staff_id else None,
+            language=locked.language,
+            resident_email="",
+            session=locked,
+            payment_id=locked.payment_id,
+        )
+        locked.status = JourneyStatus.SUBMITTED
+        locked.reference = submission.reference
+        locked.save(update_fields=["status", "reference", "updated_at"])
+    session.status, session.reference = locked.status, locked.reference
+    return submission
+
+
+def submission_create(
+    *,
+    organisation: Organisation,
+    version: DefinitionVersion,
+    answers: dict[str, Any],
+    actor: Any,
+    channel: str = "online",
+    language: str = "en",
+    resident_email: str = "",
+    idempotency_key: str = "",
+) -> tuple[Submission, bool]:
+    """A submission sent as JSON (the API). Returns (submission, created); a repeated key returns the first."""
+    key = (idempotency_key or "").strip()[:200]
+    if key:
+        existing = Submission.objects.filter(organisation=organisation, idempotency_key=key).first()
+        if existing is not None:
+            return existing, False
+    definition = version.definition()
+    unknown = unknown_answers(definition, answers)
+    if unknown:
+        raise ValidationFailed(
+            "Some answers are to questions this service does not ask",
+            code="answers_invalid",
+            errors=[FieldError("unknown_question", f"No question {q!r}", q) for q in unknown],
+        )
+    effective = _validated(definition, answers, language)
+    if definition.fee:
+        raise ValidationFailed("This service charges a fee: apply online to pay it", code="payment_required")
+    try:
+        with transaction.atomic():
+            submission = _write(
+                organisation=organisation,
+                version=version,
+                answers=effective,
+                channel=channel,
+                actor=actor,
+                language=language,
+                resident_email=resident_email,
+                idempotency_key=key,
+            )
+    except IntegrityError:
+        if key:
+            existing = Submission.objects.filter(organisation=organisation, idempotency_key=key).first()
+            if existing is not None:
+                return existing, False
+        raise
+    return submission, True

@@ -1,0 +1,67 @@
+"""Email through an SMTP relay with Django's email backend. Message-ID comes from our reference, so a
+resend after a crash carries the same Message-ID; Reply-To is a signed reply+<token> address."""
+
+from __future__ import annotations
+
+import smtplib
+import socket
+
+from django.conf import settings
+from django.core.mail import EmailMessage, get_connection
+
+from townhall.notifications import config
+from townhall.notifications.senders.base import (
+    OutgoingMessage,
+    PermanentFailure,
+    ProviderResult,
+    TechnicalFailure,
+)
+
+
+def message_id_for(reference: str) -> str:
+    return f"<{reference}@{config.message_id_domain()}>"
+
+
+class SmtpSender:
+    name = "smtp"
+
+    def __init__(self, *, from_email: str = "", backend: str | None = None, timeout: float | None = None):
+        self.from_email = from_email or settings.DEFAULT_FROM_EMAIL
+        self.backend = backend or str(
+            config.get("NOTIFICATIONS_SMTP_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
+        )
+        self.timeout = timeout if timeout is not None else config.provider_timeout()
+
+    def send_email(self, message: OutgoingMessage) -> ProviderResult:
+        message_id = message.message_id or message_id_for(message.reference)
+        headers = {"Message-ID": message_id, "X-Townhall-Reference": message.reference, **message.headers}
+        if message.language:
+            headers["Content-Language"] = message.language
+        email = EmailMessage(
+            subject=message.subject,
+            body=message.body,
+            from_email=self.from_email,
+            to=[message.to],
+            reply_to=[message.reply_to] if message.reply_to else None,
+            headers=headers,
+        )
+        connection = get_connection(backend=self.backend, fail_silently=False, timeout=self.timeout)
+        try:
+            sent = connection.send_messages([email])
+        except smtplib.SMTPRecipientsRefused as exc:
+            codes = [code for code, _ in exc.recipients.values()]
+            if codes and all(400 <= code < 500 for code in codes):
+                raise TechnicalFailure(f"Recipient deferred: {exc.recipients}", status_code=codes[0]) from exc
+            raise PermanentFailure(f"Recipient refused: {exc.recipients}", status_code=codes[0] if codes else None) from exc
+        except smtplib.SMTPResponseException as exc:
+            if 400 <= exc.smtp_code < 500:
+                raise TechnicalFailure(f"SMTP {exc.smtp_code}: {exc.smtp_error!r}", status_code=exc.smtp_code) from exc
+            raise PermanentFailure(f"SMTP {exc.smtp_code}: {exc.smtp_error!r}", status_code=exc.smtp_code) from exc
+        except (smtplib.SMTPException, OSError, socket.timeout) as exc:
+            raise TechnicalFailure(f"SMTP relay unavailable: {exc.__class__.__name__}: {exc}") from exc
+        if not sent:
+            raise TechnicalFailure("The SMTP relay did not take the message")
+        return ProviderResult(provider=self.name, provider_id=message_id, outcome="delivered")
+
+    def send_sms(self, message: OutgoingMessage) -> ProviderResult:
+        raise PermanentFailure("This organisation sends through SMTP, which cannot send text messages")

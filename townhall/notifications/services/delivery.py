@@ -1,0 +1,232 @@
+"""The delivery worker's writes: claim due rows, send, record the outcome, retry with backoff.
+
+Claiming is safe for any number of workers: on PostgreSQL ``SELECT … FOR UPDATE SKIP LOCKED`` then an
+UPDATE in one transaction; on SQLite a conditional UPDATE per row (only one worker's UPDATE can match).
+A claim is a lease: a worker that dies leaves its row in ``sending`` with ``accepted_at`` empty, and once
+``lease_expires_at`` passes another worker claims it again as a *retry*. Retries ask Notify first whether it
+already holds our reference; SMTP has no such question, so the one window where a message can be sent twice
+is between the relay's 250 reply and our commit of ``accepted_at`` (see docs/adr/0010-notification-outbox.md).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from functools import partial
+
+from django.db import connection, transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from townhall.core.services.audit import audit_record
+from townhall.notifications import config
+from townhall.notifications.models import Channel, Notification, NotificationEvent, Status
+from townhall.notifications.scheduling import backoff_delay
+from townhall.notifications.senders import (
+    OutgoingMessage,
+    PermanentFailure,
+    ProviderResult,
+    ReferenceLookup,
+    TechnicalFailure,
+    sender_for,
+)
+from townhall.notifications.senders.smtp import message_id_for
+from townhall.notifications.tokens import reply_address
+
+logger = logging.getLogger("townhall.notifications.delivery")
+
+
+@dataclass(frozen=True)
+class Claim:
+    notification_id: int
+    attempt: int
+    retry: bool
+    recovered: bool
+
+
+def _due(now: datetime) -> Q:
+    waiting = Q(status=Status.CREATED, next_attempt_at__lte=now)
+    abandoned = Q(status=Status.SENDING, accepted_at__isnull=True, lease_expires_at__lt=now)
+    return waiting | abandoned
+
+
+def _take(pk: int, worker: str, now: datetime, *, check_due: bool) -> int:
+    rows = Notification.objects.filter(pk=pk)
+    if check_due:
+        rows = rows.filter(_due(now))
+    return rows.update(
+        status=Status.SENDING,
+        claimed_by=worker,
+        lease_expires_at=now + timedelta(seconds=config.lease_seconds()),
+        attempts=F("attempts") + 1,
+        updated_at=now,
+    )
+
+
+def _claims_for(ids: list[int], previous: dict[int, str], worker: str, now: datetime) -> list[Claim]:
+    claims = []
+    events = []
+    for pk, attempts in Notification.objects.filter(pk__in=ids, claimed_by=worker).values_list("pk", "attempts"):
+        recovered = previous.get(pk) == Status.SENDING
+        claims.append(Claim(pk, attempts, retry=attempts > 1, recovered=recovered))
+        detail = "Taken again after a worker stopped part-way" if recovered else ""
+        events.append(
+            NotificationEvent(
+                notification_id=pk, occurred_at=now, status=Status.SENDING, attempt=attempts, detail=detail
+            )
+        )
+    NotificationEvent.objects.bulk_create(events)
+    return sorted(claims, key=lambda c: c.notification_id)
+
+
+def notification_claim_due(*, worker: str, limit: int = 50) -> list[Claim]:
+    """Claim up to ``limit`` due notifications for this worker."""
+    now = timezone.now()
+    with transaction.atomic():
+        due = Notification.objects.filter(_due(now)).order_by("next_attempt_at", "pk")
+        if connection.vendor == "postgresql":
+            rows = list(due.select_for_update(skip_locked=True, of=("self",)).values_list("pk", "status")[:limit])
+            previous = dict(rows)
+            for pk in previous:
+                _take(pk, worker, now, check_due=False)
+            return _claims_for(list(previous), previous, worker, now)
+        candidates = list(due.values_list("pk", "status")[:limit])
+    previous = {}
+    for pk, status in candidates:
+        if _take(pk, worker, now, check_due=True):
+            previous[pk] = status
+    return _claims_for(list(previous), previous, worker, now)
+
+
+def notification_claim(*, notification_id: int, worker: str) -> Claim | None:
+    """Claim one notification if it is due (the task's path)."""
+    now = timezone.now()
+    status = Notification.objects.filter(pk=notification_id).values_list("status", flat=True).first()
+    if status is None or not _take(notification_id, worker, now, check_due=True):
+        return None
+    return _claims_for([notification_id], {notification_id: status}, worker, now)[0]
+
+
+def _message(notification: Notification, claim: Claim) -> OutgoingMessage:
+    return OutgoingMessage(
+        reference=notification.reference,
+        to=notification.to,
+        body=notification.body,
+        subject=notification.subject,
+        language=notification.language,
+        reply_to=reply_address(notification.pk) if notification.channel == Channel.EMAIL else "",
+        message_id=message_id_for(notification.reference),
+        retry=claim.retry,
+    )
+
+
+def notification_deliver(*, claim: Claim, worker: str) -> str:
+    """Send one claimed notification and record what happened. Returns the status it ends in."""
+    notification = Notification.objects.select_related("organisation").get(pk=claim.notification_id)
+    if notification.status != Status.SENDING or notification.claimed_by != worker:
+        return notification.status
+    try:
+        sender = sender_for(notification.organisation)
+        message = _message(notification, claim)
+        result = sender.find_by_reference(message.reference) if claim.retry and isinstance(sender, ReferenceLookup) else None
+        if result is None:
+            send = sender.send_sms if notification.channel == Channel.SMS else sender.send_email
+            result = send(message)
+    except PermanentFailure as exc:
+        return _fail(notification, worker, claim, exc.detail)
+    except TechnicalFailure as exc:
+        return _retry_later(notification, worker, claim, exc.detail)
+    except Exception as exc:  # a sender bug or bad configuration must not lose the message
+        logger.exception("Sending notification %s failed unexpectedly", notification.pk)
+        return _retry_later(notification, worker, claim, f"{exc.__class__.__name__}: {exc}")
+    return _accepted(notification, worker, claim, result)
+
+
+def _accepted(notification: Notification, worker: str, claim: Claim, result: ProviderResult) -> str:
+    now = timezone.now()
+    status = Status.DELIVERED if result.outcome == "delivered" else Status.SENDING
+    with transaction.atomic():
+        updated = Notification.objects.filter(pk=notification.pk, claimed_by=worker, status=Status.SENDING).update(
+            status=status,
+            accepted_at=now,
+            completed_at=now if status == Status.DELIVERED else None,
+            provider=result.provider,
+            provider_id=result.provider_id,
+            lease_expires_at=None,
+            last_error="",
+            updated_at=now,
+        )
+        if not updated:
+            logger.warning("Notification %s was taken by another worker after its lease ran out", notification.pk)
+            return Status.SENDING
+        detail = result.detail or (f"Accepted by {result.provider}" if status == Status.SENDING else "")
+        NotificationEvent.objects.create(
+            notification=notification, occurred_at=now, status=status, attempt=claim.attempt, detail=detail
+        )
+    return status
+
+
+def _release(notification: Notification, worker: str, **fields: object) -> bool:
+    now = timezone.now()
+    return bool(
+        Notification.objects.filter(pk=notification.pk, claimed_by=worker, status=Status.SENDING).update(
+            claimed_by="", lease_expires_at=None, updated_at=now, **fields
+        )
+    )
+
+
+def _retry_later(notification: Notification, worker: str, claim: Claim, detail: str) -> str:
+    if claim.attempt >= config.max_attempts():
+        return _fail(notification, worker, claim, detail, status=Status.TECHNICAL_FAILURE)
+    now = timezone.now()
+    when = now + backoff_delay(claim.attempt, base=config.backoff_base(), cap=config.backoff_cap())
+    if notification.channel == Channel.SMS:
+        when = config.quiet_hours().next_allowed(when)
+    with transaction.atomic():
+        if not _release(notification, worker, status=Status.CREATED, next_attempt_at=when, last_error=detail):
+            return Status.SENDING
+        NotificationEvent.objects.create(
+            notification=notification,
+            occurred_at=now,
+            status=Status.TECHNICAL_FAILURE,
+            attempt=claim.attempt,
+            detail=f"{detail} — trying again after {when.isoformat(timespec='seconds')}",
+        )
+        transaction.on_commit(partial(_enqueue_retry, notification.pk, when))
+    return Status.CREATED
+
+
+def _fail(
+    notification: Notification, worker: str, claim: Claim, detail: str, *, status: str = Status.PERMANENT_FAILURE
+) -> str:
+    now = timezone.now()
+    with transaction.atomic():
+        if not _release(notification, worker, status=status, last_error=detail, completed_at=now):
+            return Status.SENDING
+        NotificationEvent.objects.create(
+            notification=notification, occurred_at=now, status=status, attempt=claim.attempt, detail=detail
+        )
+        audit_record(
+            organisation=notification.organisation,
+            actor=None,
+            action=f"notification.{status.replace('-', '_')}",
+            object_type="notification",
+            object_id=notification.pk,
+            data={
+                "reference": notification.reference,
+                "channel": notification.channel,
+                "kind": notification.kind,
+                "case_reference": notification.case_reference,
+                "attempts": claim.attempt,
+                "error": detail,
+            },
+            actor_fallback="notifications",
+        )
+    return status
+
+
+def _enqueue_retry(notification_id: int, run_after: datetime) -> None:
+    from townhall.notifications.tasks import deliver_task
+
+    deliver_task.using(run_after=run_after).enqueue(notification_id=notification_id)

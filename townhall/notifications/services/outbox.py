@@ -1,0 +1,123 @@
+"""Queueing a message: a row in the caller's transaction, delivered by a task after commit."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from datetime import datetime
+from functools import partial
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.validators import validate_email
+from django.db import transaction
+from django.utils import timezone
+
+from townhall.core.errors import FieldError, ValidationFailed
+from townhall.core.models import Organisation
+from townhall.notifications import config, templates
+from townhall.notifications.models import Channel, Notification, NotificationEvent, Status
+from townhall.notifications.scheduling import first_attempt_at
+
+_UK_MOBILE = re.compile(r"^(?:\+?44|0)7\d{9}$")
+_PHONE_JUNK = re.compile(r"[\s().\-]")
+
+
+def render_template(text: str, personalisation: dict[str, object]) -> str:
+    """Fill ((placeholders)); a placeholder with no value is a ValidationFailed naming it."""
+    try:
+        return templates.render(text, personalisation)
+    except templates.MissingPersonalisation as exc:
+        raise ValidationFailed(
+            f"The template needs a value for {', '.join(exc.missing)}",
+            code="missing_personalisation",
+            errors=[FieldError("missing_personalisation", f"No value for (({name}))", name) for name in exc.missing],
+        ) from exc
+
+
+def normalise_recipient(channel: str, to: str) -> str:
+    to = to.strip()
+    if channel == Channel.EMAIL:
+        try:
+            validate_email(to)
+        except DjangoValidationError as exc:
+            raise ValidationFailed(
+                f"{to!r} is not an email address", code="invalid_recipient", errors=[FieldError("invalid", str(exc), "to")]
+            ) from exc
+        return to
+    phone = _PHONE_JUNK.sub("", to)
+    if phone.startswith("00"):
+        phone = "+" + phone[2:]
+    if _UK_MOBILE.match(phone):
+        return "+44" + phone[-10:]
+    if phone.startswith("+") and phone[1:].isdigit() and 8 <= len(phone) <= 16:
+        return phone  # international numbers: Notify accepts them when the service allows it
+    raise ValidationFailed(
+        f"{to!r} is not a mobile phone number",
+        code="invalid_recipient",
+        errors=[FieldError("invalid", "Enter a UK mobile number like 07700 900123", "to")],
+    )
+
+
+def notification_queue(
+    *,
+    organisation: Organisation,
+    channel: str,
+    to: str,
+    subject: str = "",
+    body: str,
+    language: str = "en",
+    case_reference: str = "",
+    kind: str = "",
+    send_after: datetime | None = None,
+) -> Notification:
+    """Queue one message inside the caller's transaction; it is delivered after commit (never if rolled back).
+
+    Text messages are held through quiet hours (``NOTIFICATIONS_SMS_QUIET_HOURS``, default 21:00–08:00
+    Europe/London); ``send_after`` schedules either channel for later. No audit event: the write that
+    caused the message records its own, and failures are audited when they happen.
+    """
+    if channel not in Channel.values:
+        raise ValidationFailed(f"Unknown channel {channel!r}", code="invalid_channel")
+    if not body.strip():
+        raise ValidationFailed("A message needs a body", code="empty_message")
+    if channel == Channel.EMAIL and not subject.strip():
+        raise ValidationFailed("An email needs a subject", code="empty_subject")
+    recipient = normalise_recipient(channel, to)
+    now = timezone.now()
+    with transaction.atomic():
+        notification = Notification.objects.create(
+            organisation=organisation,
+            channel=channel,
+            to=recipient,
+            subject=subject.strip() if channel == Channel.EMAIL else "",
+            body=body,
+            language=language,
+            case_reference=case_reference,
+            kind=kind,
+            status=Status.CREATED,
+            send_after=send_after,
+            next_attempt_at=first_attempt_at(
+                now=now, channel=channel, send_after=send_after, quiet=config.quiet_hours()
+            ),
+            reference=f"th-{uuid.uuid4().hex}",
+        )
+        NotificationEvent.objects.create(
+            notification=notification, occurred_at=now, status=Status.CREATED, detail=_created_detail(notification)
+        )
+        transaction.on_commit(partial(_enqueue_delivery, notification.pk, notification.next_attempt_at))
+    return notification
+
+
+def _created_detail(notification: Notification) -> str:
+    if notification.next_attempt_at > notification.created_at:
+        return f"Scheduled for {notification.next_attempt_at.isoformat()}"
+    return ""
+
+
+def _enqueue_delivery(notification_id: int, run_after: datetime) -> None:
+    from townhall.notifications.tasks import deliver_task
+
+    task = deliver_task
+    if run_after > timezone.now():
+        task = deliver_task.using(run_after=run_after)
+    task.enqueue(notification_id=notification_id)

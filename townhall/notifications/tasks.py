@@ -1,0 +1,23 @@
+"""Background delivery. Safe to run twice: the claim decides who sends, and a delivered row is left alone."""
+
+from __future__ import annotations
+
+import os
+import socket
+
+from townhall.core.tasks import task
+from townhall.notifications.services.delivery import notification_claim, notification_deliver
+
+
+def worker_name(prefix: str = "task") -> str:
+    return f"{prefix}:{socket.gethostname()}:{os.getpid()}"
+
+
+@task(queue_name="notifications")
+def deliver_task(*, notification_id: int) -> str:
+    """Deliver one notification if it is still due; returns the status it ends in (or 'not-due')."""
+    worker = worker_name()
+    claim = notification_claim(notification_id=notification_id, worker=worker)
+    if claim is None:
+        return "not-due"
+    return notification_deliver(claim=claim, worker=worker)
