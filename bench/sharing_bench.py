@@ -68,6 +68,10 @@ def _p(sorted_ms: list[float], q: float) -> float:
     return sorted_ms[min(len(sorted_ms) - 1, int(q * len(sorted_ms)))]
 
 
+def _row(ms: list[float]) -> str:
+    return " | ".join([*(f"{_p(ms, q):.3f} ms" for q in (0.5, 0.95, 0.99)), f"{statistics.fmean(ms):.3f} ms"])
+
+
 def run(quick: bool = False) -> str:
     samples = 2_000 if quick else 20_000
     start = time.perf_counter()
