@@ -89,8 +89,8 @@ compiled ({load_s:.2f} s to compile and load all of them). {samples:,} requests 
 
 | | p50 | p95 | p99 | mean |
 |---|---|---|---|---|
-| 1 agreement loaded (baseline) | {_p(baseline, 0.5):.3f} ms | {_p(baseline, 0.95):.3f} ms | {_p(baseline, 0.99):.3f} ms | {statistics.fmean(baseline):.3f} ms |
-| 1,000 agreements loaded | {_p(loaded, 0.5):.3f} ms | {_p(loaded, 0.95):.3f} ms | {_p(loaded, 0.99):.3f} ms | {statistics.fmean(loaded):.3f} ms |
+| 1 agreement loaded (baseline) | {_row(baseline)} |
+| 1,000 agreements loaded | {_row(loaded)} |
 
 p99 with 1,000 agreements is {ratio:.2f}× the single-agreement baseline. Goal (p99 ≤ 1 ms): **{goal}**.
 This measures the policy decision point alone; the Django layer around it (looking the agreement
