@@ -5,12 +5,14 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
 export DJANGO_SETTINGS_MODULE := townhall.settings
+CY_PO := townhall/locale/cy/LC_MESSAGES/django.po
+MO_FILES := $(patsubst %.po,%.mo,$(wildcard townhall/locale/*/LC_MESSAGES/django.po))
 
 .PHONY: setup run test lint typecheck architecture migrations-check openapi openapi-check pytest pytest-postgres \
-        assets bench prod-check messages clean
+        assets bench prod-check messages compile-messages clean
 
 ## setup: virtual environment from the lock file, front-end assets, database, demo data (idempotent)
-setup: $(BIN)/.installed townhall/static/dist/.built var/.migrated
+setup: $(BIN)/.installed townhall/static/dist/.built var/.migrated $(MO_FILES)
 	@$(BIN)/python manage.py demo_load
 
 $(BIN)/.installed: requirements.lock
@@ -28,7 +30,6 @@ assets: townhall/static/dist/.built
 
 var/.migrated: $(BIN)/.installed $(wildcard townhall/*/migrations/*.py)
 	$(BIN)/python manage.py migrate --no-input
-	$(BIN)/python manage.py compilemessages --ignore=.venv --ignore=node_modules >/dev/null
 	@mkdir -p var && touch $@
 
 ## run: the web server and a task worker on SQLite at http://localhost:$(PORT)
@@ -76,8 +77,24 @@ prod-check: setup
 	DJANGO_ENV=production SECRET_KEY=$$(head -c 48 /dev/urandom | base64) ALLOWED_HOSTS=townhall.example \
 	  $(BIN)/python manage.py check --deploy --fail-level WARNING
 
-messages:
-	$(BIN)/python manage.py makemessages -l cy --ignore=.venv --ignore=node_modules -e html,py,txt
+## messages: extract interface strings (Jinja templates and Python) into townhall/locale/cy/.../django.po,
+## keeping the Welsh already there; then translate the new entries and run `make compile-messages`
+messages: $(BIN)/.installed
+	@mkdir -p var
+	$(BIN)/pybabel --quiet extract --mapping-file townhall/locale/babel.cfg --sort-by-file --width 120 \
+	  --project Townhall --copyright-holder "Townhall contributors" --add-comments "Translators:" \
+	  --keywords gettext_lazy --keywords ngettext_lazy:1,2 --keywords pgettext_lazy:1c,2 \
+	  --keywords npgettext_lazy:1c,2,3 --output-file var/messages.pot townhall
+	$(BIN)/pybabel --quiet update --init-missing --width 120 --no-fuzzy-matching --ignore-pot-creation-date \
+	  --input-file var/messages.pot --output-dir townhall/locale --locale cy --domain django
+	@msgattrib --untranslated $(CY_PO) | grep -c '^msgid ' | awk '{ n = $$1 - 1; if (n > 0) print n " string(s) still need Welsh in $(CY_PO)" }' || true
+	$(MAKE) compile-messages
+
+## compile-messages: .po → .mo (the .mo files are built, never committed)
+compile-messages: $(MO_FILES)
+
+townhall/locale/%/LC_MESSAGES/django.mo: townhall/locale/%/LC_MESSAGES/django.po
+	msgfmt --check --output-file $@ $<
 
 clean:
 	rm -rf $(VENV) node_modules townhall/static/dist var staticfiles

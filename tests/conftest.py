@@ -2,18 +2,13 @@
 
 from __future__ import annotations
 
-import os
+from typing import Any
 
-os.environ.setdefault("TOWNHALL_FAST_HASHER", "1")
-os.environ.setdefault("AXES_ENABLED", "0")
+import pytest
 
-from typing import Any  # noqa: E402
-
-import pytest  # noqa: E402
-
-from townhall.core.models import Organisation  # noqa: E402
-from townhall.core.roles import Role  # noqa: E402
-from townhall.core.services.organisations import membership_grant, organisation_create, staff_create  # noqa: E402
+from townhall.core.models import Organisation
+from townhall.core.roles import Role
+from townhall.core.services.organisations import membership_grant, organisation_create, staff_create
 
 
 @pytest.fixture

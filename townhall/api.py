@@ -72,5 +72,21 @@ def _mount() -> None:
     api.add_router("/", core_router)
     api.add_router("/definitions", catalogue_router)
 
+    from townhall.notifications.api import router as notifications_router
+
+    api.add_router("/notifications", notifications_router)
+
+    from townhall.journeys.api import router as journeys_router
+
+    api.add_router("/submissions", journeys_router)
+
+    from townhall.sharing.api import router as sharing_router
+
+    api.add_router("/sharing", sharing_router)
+
+    from townhall.cases.api import router as cases_router
+
+    api.add_router("/cases", cases_router)
+
 
 _mount()

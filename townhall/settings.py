@@ -83,6 +83,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
+    "townhall.core.views.errors.TownhallErrorPages",
 ]
 
 ROOT_URLCONF = "townhall.urls"
@@ -148,11 +149,7 @@ if OIDC_ENABLED:
     OIDC_RP_SCOPES = "openid email profile"
 LOGIN_URL = "core:sign-in"
 LOGIN_REDIRECT_URL = "core:staff-home"
-PASSWORD_HASHERS = (
-    ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    if _env_bool("TOWNHALL_FAST_HASHER", False)
-    else ["django.contrib.auth.hashers.PBKDF2PasswordHasher"]
-)
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.PBKDF2PasswordHasher"]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
@@ -192,6 +189,12 @@ STORAGES = {
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DEFINITION_MAX_BYTES = int(os.environ.get("DEFINITION_MAX_BYTES", str(512 * 1024)))
+
+# --- Journeys (townhall.journeys) -----------------------------------------------------
+JOURNEY_RESUME_DAYS = int(os.environ.get("JOURNEY_RESUME_DAYS", "28"))  # save-and-return links last this long
+GOVUK_PAY_API_KEY = os.environ.get("GOVUK_PAY_API_KEY", "")  # unset: the local payment server at /_local/pay/
+GOVUK_PAY_URL = os.environ.get("GOVUK_PAY_URL", "https://publicapi.payments.service.gov.uk")
+ADDRESS_LOOKUP = os.environ.get("ADDRESS_LOOKUP", "")  # a dotted AddressLookup class; unset: the local gazetteer
 
 # --- Tasks ----------------------------------------------------------------------------
 TASKS = {

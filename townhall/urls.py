@@ -1,5 +1,7 @@
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
+from django.views.generic import TemplateView
 
 from townhall.api import api
 
@@ -9,4 +11,19 @@ urlpatterns = [
     path("django-admin/", admin.site.urls),
     path("", include("townhall.core.urls")),
     path("", include("townhall.catalogue.urls")),
+    path("", include("townhall.journeys.urls")),
+    path("staff/cases/", include("townhall.cases.urls")),
+    path("accessibility/", TemplateView.as_view(template_name="pages/accessibility.html"), name="accessibility"),
+    path("open-data/", TemplateView.as_view(template_name="pages/open_data.html"), name="open-data"),
 ]
+
+# Error pages for people (templates/errors/); the JSON API answers with problems instead.
+handler400 = "townhall.core.views.errors.bad_request"
+handler403 = "townhall.core.views.errors.permission_denied"
+handler404 = "townhall.core.views.errors.page_not_found"
+handler500 = "townhall.core.views.errors.server_error"
+
+if settings.OIDC_ENABLED:  # staff single sign-on (townhall/core/oidc.py); the library reverses these names unnamespaced
+    from townhall.core.oidc import oidc_urlpatterns
+
+    urlpatterns += [path("staff/oidc/", include(oidc_urlpatterns()))]

@@ -114,7 +114,9 @@ notifications:
 templates:
   - id: received
     subject: {en: "We have your application ((reference))", cy: "Mae eich cais gennym ((reference))"}
-    body: {en: "Dear ((name)), we received your application ((reference)).", cy: "Annwyl ((name)), cawsom eich cais ((reference))."}
+    body:
+      en: "Dear ((name)), we received your application ((reference))."
+      cy: "Annwyl ((name)), cawsom eich cais ((reference))."
   - id: approved
     subject: {en: "Blue Badge approved", cy: "Bathodyn Glas wedi ei gymeradwyo"}
     body: {en: "Your application ((reference)) is approved.", cy: "Mae eich cais ((reference)) wedi ei gymeradwyo."}
@@ -156,3 +158,40 @@ def answers() -> dict[str, Any]:
         "receives_pip": False,
         "age": 40,
     }
+
+
+@pytest.fixture
+def verified_client():  # type: ignore[no-untyped-def]
+    """A test client signed in with a verified second factor, as after a real sign-in."""
+    from django.test import Client
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    def make(user: Any) -> Client:
+        device = TOTPDevice.objects.filter(user=user, confirmed=True).first() or TOTPDevice.objects.create(
+            user=user, name="Authenticator app", confirmed=True
+        )
+        client = Client()
+        client.force_login(user)
+        session = client.session
+        session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+        session.save()
+        return client
+
+    return make
+
+
+@pytest.fixture
+def open_case(county: Organisation, blue_badge: DefinitionVersion, answers: dict[str, Any]):  # type: ignore[no-untyped-def]
+    from townhall.cases.services import case_open
+
+    def make(**changes: Any) -> Any:
+        return case_open(
+            organisation=county,
+            version=blue_badge,
+            answers={**answers, **changes},
+            channel="online",
+            actor=None,
+        )
+
+    return make

@@ -66,9 +66,6 @@ def read_clock(*, due_on: date | None, today: date, paused: bool, final: bool) -
     """Where a case stands against its service level today. A paused or decided case is never overdue."""
     if due_on is None:
         return ClockReading(None, None, False, paused)
-    if today <= due_on:
-        left = working_days_between(today, due_on)
-    else:
-        left = -working_days_between(due_on, today)
+    left = working_days_between(today, due_on) if today <= due_on else -working_days_between(due_on, today)
     overdue = not paused and not final and today > due_on
     return ClockReading(due_on, left, overdue, paused)

@@ -29,6 +29,21 @@ def _anonymous(request: HttpRequest) -> bool:
 public_or_key = [api_key_auth, _anonymous]
 
 
+class ProblemOut(Schema):
+    """An RFC 9457 problem; ``code`` is stable."""
+
+    type: str
+    status: int
+    code: str
+    title: str
+    detail: str
+    errors: list[dict[str, Any]]
+
+
+# Added to the key's own requirement: the empty one says a key is optional here.
+OPTIONAL_KEY = {"security": [{}]}
+
+
 class FindingOut(Schema):
     code: str
     severity: str
@@ -105,14 +120,22 @@ def _version(request: HttpRequest, organisation_code: str, service_slug: str, ve
     )
 
 
-@router.get("/", response=list[DefinitionSummaryOut], auth=None, summary="Published service definitions")
+@router.get(
+    "/",
+    response={200: list[DefinitionSummaryOut], 422: ProblemOut},
+    auth=None,
+    summary="Published service definitions",
+)
 def definition_list(request: HttpRequest, organisation: str | None = None, lgsl: int | None = None) -> list[Any]:
     """The public directory: each service's newest published definition. Filter by organisation code or LGSL code."""
     return [_summary(v) for v in selectors.published_services(organisation_code=organisation, lgsl=lgsl)]
 
 
 @router.post(
-    "/", response={201: DefinitionOut}, auth=api_key_auth, summary="Upload a definition as a draft (or publish it)"
+    "/",
+    response={201: DefinitionOut, 401: ProblemOut, 403: ProblemOut, 409: ProblemOut, 413: ProblemOut, 422: ProblemOut},
+    auth=api_key_auth,
+    summary="Upload a definition as a draft (or publish it)",
 )
 def definition_upload(request: HttpRequest, payload: DefinitionUploadIn) -> tuple[int, dict[str, Any]]:
     key: ApiKey = request.auth  # type: ignore[attr-defined]
@@ -128,8 +151,9 @@ def definition_upload(request: HttpRequest, payload: DefinitionUploadIn) -> tupl
 
 @router.get(
     "/{organisation_code}/{service_slug}",
-    response=DefinitionOut,
+    response={200: DefinitionOut, 404: ProblemOut, 422: ProblemOut},
     auth=public_or_key,
+    openapi_extra=OPTIONAL_KEY,
     url_name="definition_get",
     summary="One definition: the newest published, or a version by number",
 )
@@ -144,8 +168,13 @@ def definition_get(
     auth=public_or_key,
     url_name="definition_export",
     summary="A definition's YAML document",
-    response={200: str},
-    openapi_extra={"responses": {200: {"description": "The YAML document", "content": {"application/yaml": {}}}}},
+    response={404: ProblemOut, 422: ProblemOut},
+    openapi_extra={
+        **OPTIONAL_KEY,
+        "responses": {
+            200: {"description": "The YAML document", "content": {"application/yaml": {"schema": {"type": "string"}}}}
+        },
+    },
 )
 def definition_export(
     request: HttpRequest, organisation_code: str, service_slug: str, version: int | None = None
@@ -159,7 +188,7 @@ def definition_export(
 
 @router.post(
     "/{organisation_code}/{service_slug}/versions/{number}/publish",
-    response=DefinitionOut,
+    response={200: DefinitionOut, 401: ProblemOut, 403: ProblemOut, 404: ProblemOut, 409: ProblemOut, 422: ProblemOut},
     auth=api_key_auth,
     summary="Publish a draft",
 )

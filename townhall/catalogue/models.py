@@ -42,7 +42,9 @@ class Service(TimestampedModel):
         return f"{self.title} ({self.organisation.code}/{self.slug})"
 
 
-_CACHE: dict[int, ServiceDefinition] = {}
+# (id, published_at) → parsed definition. published_at is set once, when the version is published,
+# so the key can never name two different documents (even where a test database reuses ids).
+_CACHE: dict[tuple[int, object], ServiceDefinition] = {}
 _CACHE_LOCK = threading.Lock()
 
 
@@ -104,9 +106,10 @@ class DefinitionVersion(TimestampedModel):
 
         if self.status == DefinitionStatus.DRAFT or self.pk is None:
             return definition_from_document(self.document)
-        cached = _CACHE.get(self.pk)
+        key = (self.pk, self.published_at)
+        cached = _CACHE.get(key)
         if cached is None:
             cached = definition_from_document(self.document)
             with _CACHE_LOCK:
-                _CACHE[self.pk] = cached
+                _CACHE[key] = cached
         return cached

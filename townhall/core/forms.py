@@ -16,9 +16,7 @@ class SignInForm(forms.Form):
     username = forms.CharField(
         max_length=254, error_messages={"required": _("Enter your username or email address")}, strip=True
     )
-    password = forms.CharField(
-        max_length=4096, strip=False, error_messages={"required": _("Enter your password")}
-    )
+    password = forms.CharField(max_length=4096, strip=False, error_messages={"required": _("Enter your password")})
 
 
 class CodeForm(forms.Form):
@@ -44,9 +42,7 @@ class MemberRevokeForm(forms.Form):
 
 class ApiKeyCreateForm(forms.Form):
     name = forms.CharField(max_length=100, error_messages={"required": _("Enter a name for the key")})
-    scopes = forms.MultipleChoiceField(
-        choices=KEY_SCOPES, error_messages={"required": _("Select at least one scope")}
-    )
+    scopes = forms.MultipleChoiceField(choices=KEY_SCOPES, error_messages={"required": _("Select at least one scope")})
 
 
 class OrganisationCreateForm(forms.Form):

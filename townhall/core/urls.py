@@ -1,5 +1,4 @@
-from django.conf import settings
-from django.urls import include, path
+from django.urls import path
 
 from townhall.core.views import auth, pages, staff
 
@@ -23,8 +22,3 @@ urlpatterns = [
         name="api-key-revoke",
     ),
 ]
-
-if settings.OIDC_ENABLED:  # single sign-on: mozilla-django-oidc's views, with their own (un-namespaced) names
-    from townhall.core.oidc import oidc_urlpatterns
-
-    urlpatterns += [path("staff/oidc/", include(oidc_urlpatterns()))]

@@ -218,10 +218,10 @@ class _Cleaner:
             if self.q.required:
                 self.fail("required", _("Select yes or no"))
             return None
-        if raw not in YES_NO:
+        if raw.lower() not in (*YES_NO, "true", "false"):
             self.fail("invalid_choice", _("Select yes or no"))
             return None
-        return raw
+        return raw.lower() in ("yes", "true")  # CEL conditions compare yes/no answers with true and false
 
     def clean_checkboxes(self) -> Any:
         value = self.data.get(self.q.id) or []
@@ -238,6 +238,16 @@ class _Cleaner:
     # --- addresses, files, groups ----------------------------------------------------------
     def clean_address(self) -> Any:
         parts = {p: _text(self.data, f"{self.q.id}-{p}") for p in ADDRESS_PARTS}
+        if parts["uprn"]:
+            from townhall.journeys.addresses import address_lookup
+
+            found = address_lookup().get(parts["uprn"])
+            if found is None and not parts["line1"]:
+                self.fail("unknown_uprn", _("Select an address from the list"), f"{self.q.id}-uprn")
+                return None
+            if found is not None and parts["line1"] in ("", found.line1):
+                return found.as_answer()
+            parts["uprn"] = ""  # typed by hand: no longer the listed address
         if not any(parts[p] for p in ("line1", "line2", "town", "postcode")):
             if self.q.required:
                 self.fail("required", _("Enter address line 1, typically the building and street"), f"{self.q.id}-line1")

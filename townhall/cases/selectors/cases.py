@@ -71,9 +71,7 @@ def case_list(*, organisation: Organisation, actor: Any, filters: CaseFilters | 
     elif f.assignee:
         cases = cases.filter(assignee__username=f.assignee)
     if f.overdue:
-        cases = cases.filter(
-            due_on__lt=timezone.localdate(), decided_at__isnull=True, paused_since__isnull=True
-        )
+        cases = cases.filter(due_on__lt=timezone.localdate(), decided_at__isnull=True, paused_since__isnull=True)
     if f.received_from:
         cases = cases.filter(received_at__date__gte=f.received_from)
     if f.received_to:

@@ -38,9 +38,7 @@ def case_status_for_resident(*, reference: str, email: str, language: str | None
     ``NotFound`` (code ``case_not_found``), so the answer never tells anyone a reference exists.
     """
     wanted = normalise_reference(reference)
-    case = (
-        Case.objects.select_related("organisation", "version").filter(reference=wanted).first() if wanted else None
-    )
+    case = Case.objects.select_related("organisation", "version").filter(reference=wanted).first() if wanted else None
     given = (email or "").strip().lower().encode()
     stored = (case.resident_email if case is not None else "\0").encode()
     if case is None or not case.resident_email or not hmac.compare_digest(given, stored) or case.anonymised_at:

@@ -37,9 +37,7 @@ def _assign(case: Case, assignee: Any, actor: Any, team: str | None) -> dict[str
         case.team = team
     case.save(update_fields=["assignee", "team", "updated_at"])
     after = assignee.get_username() if assignee is not None else ""
-    record_event(
-        case, CaseEventKind.ASSIGNED, actor=actor, data={"from": before, "to": after, "team": case.team}
-    )
+    record_event(case, CaseEventKind.ASSIGNED, actor=actor, data={"from": before, "to": after, "team": case.team})
     return {"reference": case.reference, "from": before, "to": after}
 
 
@@ -47,7 +45,7 @@ def case_assign(*, case: Case, assignee: Any, actor: Any, team: str | None = Non
     """Give a case to a member of staff (or to nobody, with ``assignee=None``)."""
     _check(actor, case.organisation, assignee)
     with transaction.atomic():
-        case = Case.objects.select_for_update().select_related("organisation", "assignee").get(pk=case.pk)
+        case = Case.objects.select_for_update(of=("self",)).select_related("organisation", "assignee").get(pk=case.pk)
         change = _assign(case, assignee, actor, team)
         audit_record(
             organisation=case.organisation,
@@ -71,7 +69,7 @@ def case_assign_bulk(*, organisation: Organisation, references: list[str], assig
         raise ValidationFailed(f"Select at most {MAX_BULK} cases at once", code="too_many_cases_selected")
     with transaction.atomic():
         cases = list(
-            Case.objects.select_for_update()
+            Case.objects.select_for_update(of=("self",))
             .select_related("organisation", "assignee")
             .filter(organisation=organisation, reference__in=wanted)
             .order_by("reference")
@@ -88,4 +86,3 @@ def case_assign_bulk(*, organisation: Organisation, references: list[str], assig
             data={"to": assignee.get_username() if assignee else "", "cases": changes, "at": timezone.now()},
         )
     return cases
-

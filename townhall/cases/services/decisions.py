@@ -64,7 +64,9 @@ def case_transition(*, case: Case, transition_id: str, actor: Any, reason: str =
     with transaction.atomic():
         case = Case.objects.select_for_update().select_related("organisation", "version").get(pk=case.pk)
         definition = case.version.definition()
-        outcome = take_transition(definition.workflow, case.state, transition_id, actor_roles(actor, case), reason=reason)
+        outcome = take_transition(
+            definition.workflow, case.state, transition_id, actor_roles(actor, case), reason=reason
+        )
         if isinstance(outcome, Refused):
             raise _refusal_error(outcome)
         previous = last_state_change(case)

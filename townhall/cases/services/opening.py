@@ -114,9 +114,7 @@ def case_open(
         set_due_date(case, definition)
         enter_state(case, definition, definition.workflow.start, now)
         case.save()
-        record_event(
-            case, CaseEventKind.OPENED, actor=actor, when=now, to_state=case.state, data={"channel": channel}
-        )
+        record_event(case, CaseEventKind.OPENED, actor=actor, when=now, to_state=case.state, data={"channel": channel})
         fired = apply_rules(case, definition, "submitted", now)
         if fired:
             case.save()

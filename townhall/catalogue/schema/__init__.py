@@ -103,7 +103,7 @@ def _translate(error: jsonschema.ValidationError, lines: Mapping[str, int] | Non
     schema = error.schema if isinstance(error.schema, Mapping) else {}
 
     def make(code: str, message: str, at: str = path) -> FieldError:
-        return FieldError(code=code, message=message, path=at, line=line_for(at, lines))
+        return FieldError(code=code, message=message[:1].upper() + message[1:], path=at, line=line_for(at, lines))
 
     if validator == "required" and isinstance(error.instance, Mapping):
         missing = [name for name in error.validator_value if name not in error.instance]
@@ -157,8 +157,13 @@ def _pattern_hint(parts: list[str | int]) -> str:
 def schema_errors(document: Any, lines: Mapping[str, int] | None = None) -> list[FieldError]:
     """Every way ``document`` breaks the schema, in source order (at most ``MAX_ERRORS``)."""
     found: list[FieldError] = []
+    seen: set[tuple[str, str, str]] = set()
     for error in _validator().iter_errors(document):
-        found.extend(_translate(error, lines))
+        for field_error in _translate(error, lines):
+            key = (field_error.code, field_error.path, field_error.message)
+            if key not in seen:  # "required" reports every missing field once per missing field
+                seen.add(key)
+                found.append(field_error)
         if len(found) >= MAX_ERRORS:
             break
     found.sort(key=lambda e: (e.line or 0, e.path, e.code))

@@ -50,9 +50,7 @@ def published_version(
     return found[0]
 
 
-def published_services(
-    *, organisation_code: str | None = None, lgsl: int | None = None
-) -> list[DefinitionVersion]:
+def published_services(*, organisation_code: str | None = None, lgsl: int | None = None) -> list[DefinitionVersion]:
     """The public directory: each service's newest published version, by organisation then title."""
     newest = (
         DefinitionVersion.objects.filter(service=OuterRef("service"), status=DefinitionStatus.PUBLISHED)
@@ -82,7 +80,9 @@ def definition_list(*, organisation: Organisation, actor: Any) -> list[Service]:
 
 def service_get(*, organisation: Organisation, actor: Any, service_slug: str) -> Service:
     require(actor, organisation, Permission.VIEW_DEFINITIONS)
-    service = Service.objects.select_related("organisation").filter(organisation=organisation, slug=service_slug).first()
+    service = (
+        Service.objects.select_related("organisation").filter(organisation=organisation, slug=service_slug).first()
+    )
     if service is None:
         raise NotFound(f"No service {service_slug!r}", code="service_not_found")
     return service
@@ -90,9 +90,7 @@ def service_get(*, organisation: Organisation, actor: Any, service_slug: str) ->
 
 def version_get(*, organisation: Organisation, actor: Any, service_slug: str, number: int) -> DefinitionVersion:
     """One version of one of the organisation's services. A draft is found only by those who may view drafts."""
-    version = (
-        _versions().filter(service__organisation=organisation, service__slug=service_slug, number=number).first()
-    )
+    version = _versions().filter(service__organisation=organisation, service__slug=service_slug, number=number).first()
     if version is None or (
         version.status == DefinitionStatus.DRAFT and not can(actor, organisation, Permission.VIEW_DEFINITIONS)
     ):

@@ -136,7 +136,8 @@ def _make_published(version: DefinitionVersion, actor: Any) -> None:
     errors = [f for f in version.findings if f.get("severity") == "error"]
     if errors:
         raise ValidationFailed(
-            f"The definition has {len(errors)} error{'s' if len(errors) != 1 else ''} to fix before it can be published",
+            f"The definition has {len(errors)} error{'s' if len(errors) != 1 else ''} "
+            "to fix before it can be published",
             code="definition_has_errors",
             errors=[FieldError(f["code"], f["message"], f.get("path") or "", f.get("line")) for f in errors],
         )
@@ -158,12 +159,16 @@ def _write_draft(
     filename: str,
     actor: Any,
     origin: str = "",
+    rewritten: bool = False,
 ) -> DefinitionVersion:
-    """Create the service's draft, or replace the draft it has, numbering it after the newest version."""
+    """Create the service's draft, or replace the draft it has, numbering it after the newest version.
+
+    ``rewritten``: the caller changed ``defn`` from what ``source`` says, so the text is written afresh.
+    """
     draft = _locked_draft(service)
     number = draft.number if draft is not None else _next_number(service)
     origin = origin or defn.origin or (draft.origin if draft is not None else "")
-    changed = defn.version != number or (defn.origin or "") != origin
+    changed = rewritten or defn.version != number or (defn.origin or "") != origin
     defn = dataclasses.replace(defn, version=number, origin=origin or None)
     text, document = _source_and_document(source, defn, changed=changed)
     if draft is None:
@@ -343,9 +348,7 @@ def definition_new_draft(*, actor: Any, organisation: Organisation, service: Ser
     return draft
 
 
-def definition_adopt(
-    *, actor: Any, organisation: Organisation, source_version: DefinitionVersion
-) -> DefinitionVersion:
+def definition_adopt(*, actor: Any, organisation: Organisation, source_version: DefinitionVersion) -> DefinitionVersion:
     """Make another organisation's published definition a draft of your own, recording where it came from."""
     _require(actor, organisation, Permission.EDIT_DEFINITIONS)
     if source_version.status != DefinitionStatus.PUBLISHED:
@@ -366,7 +369,13 @@ def definition_adopt(
                 f"You already have a draft of {service.slug}; publish or change that one first", code="draft_exists"
             )
         draft = _write_draft(
-            service=service, defn=defn, source=source_version.source, filename="", actor=actor, origin=origin
+            service=service,
+            defn=defn,
+            source=source_version.source,
+            filename="",
+            actor=actor,
+            origin=origin,
+            rewritten=True,
         )
         audit_record(
             organisation=organisation,

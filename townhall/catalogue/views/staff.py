@@ -47,7 +47,11 @@ def definition_index(request: HttpRequest) -> HttpResponse:
     if not organisations:
         return refused(request, PermissionDenied(_("You need the view definitions permission")))
     listing = [
-        (o, selectors.definition_list(organisation=o, actor=request.user), can(request.user, o, Permission.EDIT_DEFINITIONS))
+        (
+            o,
+            selectors.definition_list(organisation=o, actor=request.user),
+            can(request.user, o, Permission.EDIT_DEFINITIONS),
+        )
         for o in organisations
     ]
     return render_staff(
@@ -225,7 +229,9 @@ def adopt(request: HttpRequest, version_id: int) -> HttpResponse:
         source = selectors.version_by_id(version_id=version_id)
         draft = services.definition_adopt(actor=request.user, organisation=organisation, source_version=source)
     except (Conflict, ValidationFailed) as error:
-        others = [v for v in selectors.published_services() if v.service.organisation_id not in {o.pk for o in organisations}]
+        others = [
+            v for v in selectors.published_services() if v.service.organisation_id not in {o.pk for o in organisations}
+        ]
         return render_staff(
             request,
             "catalogue/staff/adopt.html",

@@ -80,3 +80,11 @@ def api_key_list(*, organisation: Organisation, actor: Any) -> list[tuple[ApiKey
     ).values_list("user_id", "role"):
         scopes.setdefault(user_id, []).append(role)
     return [(key, sorted(scopes.get(key.user_id, []))) for key in keys]
+
+
+def api_key_get(*, organisation: Organisation, actor: Any, prefix: str) -> ApiKey:
+    require(actor, organisation, Permission.MANAGE_API_KEYS)
+    key = ApiKey.objects.filter(organisation=organisation, prefix=prefix).first()
+    if key is None:
+        raise NotFound("No such API key", code="api_key_not_found")
+    return key

@@ -39,7 +39,9 @@ def second_factor_check(*, user: Any, token: str) -> Device:
             "Too many wrong codes",
             code="code_throttled",
             errors=[
-                FieldError("code_throttled", "You have entered too many wrong codes. Wait a minute, then try again", "token")
+                FieldError(
+                    "code_throttled", "You have entered too many wrong codes. Wait a minute, then try again", "token"
+                )
             ],
         )
     raise ValidationFailed(

@@ -17,6 +17,8 @@ from townhall.catalogue.model import ServiceDefinition
 from townhall.catalogue.models import DefinitionVersion
 from townhall.core.errors import FieldError, ValidationFailed
 from townhall.core.models import Organisation
+from townhall.core.permissions import require
+from townhall.core.roles import Permission
 from townhall.core.services.audit import audit_record
 from townhall.journeys.answers import as_field_errors, clean_all, unknown_answers
 from townhall.journeys.models import JourneySession, JourneyStatus, Submission
@@ -182,19 +184,22 @@ def submission_create(
     idempotency_key: str = "",
 ) -> tuple[Submission, bool]:
     """A submission sent as JSON (the API). Returns (submission, created); a repeated key returns the first."""
+    if actor is not None and getattr(actor, "is_authenticated", False):
+        require(actor, organisation, Permission.ASSISTED_DIGITAL)
     key = (idempotency_key or "").strip()[:200]
     if key:
         existing = Submission.objects.filter(organisation=organisation, idempotency_key=key).first()
         if existing is not None:
             return existing, False
     definition = version.definition()
-    unknown = unknown_answers(definition, answers)
-    if unknown:
-        raise ValidationFailed(
-            "Some answers are to questions this service does not ask",
-            code="answers_invalid",
-            errors=[FieldError("unknown_question", f"No question {q!r}", q) for q in unknown],
-        )
+    problems = [FieldError("unknown_question", f"No question {q!r}", q) for q in unknown_answers(definition, answers)]
+    problems += [
+        FieldError("file_not_supported", "Files cannot be sent through the API; apply online", q.id)
+        for q in definition.all_questions()
+        if q.type == "file" and q.id in answers
+    ]
+    if problems:
+        raise ValidationFailed("Some answers cannot be accepted", code="answers_invalid", errors=problems)
     effective = _validated(definition, answers, language)
     if definition.fee:
         raise ValidationFailed("This service charges a fee: apply online to pay it", code="payment_required")

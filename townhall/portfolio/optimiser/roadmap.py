@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from townhall.portfolio.optimiser.evaluate import evaluate, flows, start_window, value_terms
+from townhall.portfolio.optimiser.evaluate import evaluate, flows, objective_coefficient, start_window, value_terms
 from townhall.portfolio.optimiser.model import Initiative, Lock, Objective, Plan, Programme, validate
 
 
@@ -106,6 +106,7 @@ def greedy_plan(programme: Programme, initiatives: Sequence[Initiative]) -> Plan
     chosen: dict[str, int] = {}
     used_groups: set[str] = set()
     by_id = {i.id: i for i in initiatives}
+    npv_only = programme.objective is Objective.MAX_NPV
     changed = True
     while changed:
         changed = False
@@ -122,6 +123,8 @@ def greedy_plan(programme: Programme, initiatives: Sequence[Initiative]) -> Plan
                 continue
             for t in start_window(programme, i):
                 if not _requirements_met(programme, i, t, chosen, by_id) or not _fits(programme, i, t, room, h):
+                    continue
+                if npv_only and i.locked is not Lock.IN and objective_coefficient(programme, i, t) <= 0:
                     continue
                 chosen[i.id] = t
                 _take(programme, i, t, room, h)

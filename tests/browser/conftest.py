@@ -1,0 +1,106 @@
+"""Fixtures for browser tests: Debian's Chromium through Playwright, a live server, axe-core.
+
+Mark every test here ``@pytest.mark.browser``. They drive /usr/bin/chromium (from apt; no browser
+is ever downloaded) against pytest-django's ``live_server``, so they need the built front-end
+assets (``make assets``) and the database of a transactional test.
+
+- ``browser_type_launch_args`` (pytest-playwright's hook) launches Debian's Chromium headless.
+- ``new_page(width=..., javascript=..., language=...)`` opens a fresh context: a narrow viewport,
+  JavaScript off, a language cookie; contexts are closed at the end of the test.
+- ``assert_accessible(page)`` runs axe-core with the WCAG 2.2 A and AA rules and fails with a
+  readable list of the violations.
+"""
+
+from __future__ import annotations
+
+import os
+
+# The Playwright sync API runs an event loop in the test's thread; Django's checks would then
+# refuse database access from that thread. Only browser tests (this directory) set it.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+from collections.abc import Callable, Iterator  # noqa: E402
+from pathlib import Path  # noqa: E402
+from typing import Any  # noqa: E402
+
+import pytest  # noqa: E402
+from axe_playwright_python.sync_playwright import Axe  # noqa: E402
+from django.conf import settings  # noqa: E402
+from playwright.sync_api import Browser, BrowserContext, Page  # noqa: E402
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+NARROWEST = 320  # px: WCAG 1.4.10 reflow
+
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[str, Any]:
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"Browser tests need Debian's Chromium at {CHROMIUM} (apt-get install chromium)")
+    return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": CHROMIUM_FLAGS, "headless": True}
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _built_assets() -> None:
+    css = Path(settings.BASE_DIR) / "townhall" / "static" / "dist" / "townhall.css"
+    if not css.exists():
+        pytest.fail("Browser tests need the front-end assets: run `make assets` first")
+
+
+@pytest.fixture
+def new_page(browser: Browser, live_server: Any) -> Iterator[Callable[..., Page]]:
+    """Open pages in fresh browser contexts: ``new_page(width=320, javascript=False, language="cy")``."""
+    contexts: list[BrowserContext] = []
+
+    def open_page(*, width: int = 1024, height: int = 768, javascript: bool = True, language: str = "") -> Page:
+        context = browser.new_context(
+            base_url=live_server.url,
+            viewport={"width": width, "height": height},
+            java_script_enabled=javascript,
+        )
+        if language:
+            context.add_cookies([{"name": settings.LANGUAGE_COOKIE_NAME, "value": language, "url": live_server.url}])
+        contexts.append(context)
+        page = context.new_page()
+        page.set_default_timeout(10_000)
+        return page
+
+    yield open_page
+    for context in contexts:
+        context.close()
+
+
+def format_violations(violations: list[dict[str, Any]]) -> str:
+    lines = []
+    for violation in violations:
+        lines.append(f"- {violation['id']} ({violation.get('impact')}): {violation['help']} <{violation['helpUrl']}>")
+        for node in violation.get("nodes", [])[:5]:
+            target = ", ".join(str(t) for t in node.get("target", []))
+            lines.append(f"    at {target}: {node.get('failureSummary', '').strip().replace(chr(10), ' ')}")
+    return "\n".join(lines)
+
+
+_axe = Axe()
+
+
+def assert_accessible(page: Page) -> None:
+    """Fail unless axe-core finds no WCAG 2.2 A/AA violations on the page as it is now."""
+    results = _axe.run(page, options={"runOnly": {"type": "tag", "values": WCAG_TAGS}, "resultTypes": ["violations"]})
+    violations = results.response["violations"]
+    if violations:
+        pytest.fail(f"{page.url} has {len(violations)} accessibility violation(s):\n{format_violations(violations)}")
+
+
+@pytest.fixture(name="assert_accessible")
+def assert_accessible_fixture() -> Callable[[Page], None]:
+    return assert_accessible

@@ -1,0 +1,105 @@
+"""API keys: hashed at rest, revocable (then 401), and limited to what their scopes allow."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+import pytest
+from django.db import connection
+from django.test import Client
+
+from townhall.core.models import ApiKey, AuditEvent
+from townhall.core.roles import Role
+from townhall.core.services.api_keys import api_key_create, api_key_revoke
+
+
+@pytest.fixture
+def admin(district, make_staff):
+    return make_staff(district, Role.ORGANISATION_ADMIN)
+
+
+def _call(method: str, path: str, secret: str, body: dict | None = None):  # type: ignore[no-untyped-def]
+    client = Client()
+    headers = {"HTTP_AUTHORIZATION": f"Bearer {secret}"}
+    if method == "get":
+        return client.get(path, **headers)
+    return client.post(path, data=json.dumps(body or {}), content_type="application/json", **headers)
+
+
+def test_a_revoked_key_gets_401_unauthenticated(admin, district):
+    key, secret = api_key_create(actor=admin, organisation=district, name="Robot", scopes=[Role.CASEWORKER])
+    assert _call("get", "/api/v1/me", secret).status_code == 200
+    api_key_revoke(actor=admin, organisation=district, key_id=key.pk)
+    response = _call("get", "/api/v1/me", secret)
+    assert response.status_code == 401
+    assert response.json()["code"] == "unauthenticated"
+    assert response["Content-Type"].startswith("application/json")
+
+
+def test_keys_are_hashed_at_rest(admin, district):
+    key, secret = api_key_create(actor=admin, organisation=district, name="Robot", scopes=[Role.ANALYST])
+    assert key.digest == hashlib.sha256(secret.encode()).hexdigest()
+    # No column of any table holds the secret or the random part after its prefix.
+    random_part = secret.split("_", 2)[2]
+    with connection.cursor() as cursor:
+        for table in connection.introspection.table_names():
+            columns = [c.name for c in connection.introspection.get_table_description(cursor, table)]
+            cursor.execute(f"SELECT * FROM {connection.ops.quote_name(table)}")  # noqa: S608
+            for row in cursor.fetchall():
+                text = " ".join(str(value) for value in row)
+                assert random_part not in text, f"secret found in {table} ({columns})"
+
+
+def test_scopes_limit_what_a_key_can_do(admin, district):
+    _, caseworker_secret = api_key_create(actor=admin, organisation=district, name="Cases", scopes=[Role.CASEWORKER])
+    _, admin_secret = api_key_create(
+        actor=admin, organisation=district, name="Provisioning", scopes=[Role.ORGANISATION_ADMIN]
+    )
+    refused = _call("get", "/api/v1/api-keys", caseworker_secret)
+    assert refused.status_code == 403 and refused.json()["code"] == "permission_denied"
+    refused = _call("post", "/api/v1/api-keys", caseworker_secret, {"name": "More", "scopes": ["caseworker"]})
+    assert refused.status_code == 403
+    assert ApiKey.objects.count() == 2
+
+    listed = _call("get", "/api/v1/api-keys", admin_secret)
+    assert listed.status_code == 200
+    assert {k["name"]: k["scopes"] for k in listed.json()} == {
+        "Cases": ["caseworker"],
+        "Provisioning": ["organisation_admin"],
+    }
+    assert caseworker_secret not in listed.content.decode()
+
+
+def test_an_admin_key_issues_and_revokes_keys_of_its_own_organisation_only(admin, district, county, make_staff):
+    _, secret = api_key_create(actor=admin, organisation=district, name="Provisioning", scopes=[Role.ORGANISATION_ADMIN])
+    created = _call("post", "/api/v1/api-keys", secret, {"name": "Bins", "scopes": ["caseworker"]})
+    assert created.status_code == 201
+    new_secret = created.json()["secret"]
+    assert _call("get", "/api/v1/me", new_secret).json()["scopes"] == ["caseworker"]
+
+    revoked = _call("post", f"/api/v1/api-keys/{created.json()['prefix']}/revoke", secret)
+    assert revoked.status_code == 200 and revoked.json()["revoked_at"]
+    assert _call("get", "/api/v1/me", new_secret).status_code == 401
+    assert AuditEvent.objects.filter(action="api_key.revoked", organisation=district).count() == 1
+
+    other_admin = make_staff(county, Role.ORGANISATION_ADMIN)
+    other_key, other_secret = api_key_create(
+        actor=other_admin, organisation=county, name="County", scopes=[Role.ANALYST]
+    )
+    response = _call("post", f"/api/v1/api-keys/{other_key.prefix}/revoke", secret)
+    assert response.status_code == 404 and response.json()["code"] == "api_key_not_found"
+    assert _call("get", "/api/v1/me", other_secret).status_code == 200
+
+
+def test_unknown_scopes_and_platform_admin_are_refused(admin, district):
+    _, secret = api_key_create(actor=admin, organisation=district, name="Provisioning", scopes=[Role.ORGANISATION_ADMIN])
+    unknown = _call("post", "/api/v1/api-keys", secret, {"name": "X", "scopes": ["wizard"]})
+    assert unknown.status_code == 422 and unknown.json()["code"] == "api_key_scope_unknown"
+    platform = _call("post", "/api/v1/api-keys", secret, {"name": "X", "scopes": ["platform_admin"]})
+    assert platform.status_code == 422 and platform.json()["code"] == "api_key_scope_not_allowed"
+
+
+def test_a_made_up_key_is_401(db):
+    response = _call("get", "/api/v1/api-keys", "th_deadbeef_not-a-real-key")
+    assert response.status_code == 401 and response.json()["code"] == "unauthenticated"

@@ -1,0 +1,242 @@
+"""The resident's journey through the pages, with the Django test client (JavaScript off by definition)."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from townhall.cases.models import Case
+from townhall.journeys.models import JourneySession, SatisfactionResponse, Submission
+from townhall.notifications.models import Notification
+
+BASE = "/services/mid-downs/everything-form/"
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+GOOD_PAGES: list[tuple[str, dict[str, Any]]] = [
+    ("name", {"full_name": "Ada Lovelace"}),
+    ("contact", {"email": "ada@example.com", "phone": "07700 900 982"}),
+    ("home", {"home_address-line1": "1 Meadow Lane", "home_address-town": "Marlow Downs", "home_address-postcode": "md1 1ab"}),
+    ("about", {"date_of_birth-day": "17", "date_of_birth-month": "5", "date_of_birth-year": "1990", "children": "2"}),
+    ("pets", {"has_pets": "yes"}),
+    ("which-pets", {"pet_kinds": ["dog", "other"]}),
+    ("other-pet", {"other_pet": "Tortoise"}),
+    ("contact-preference", {"contact_by": "email", "area": "north", "postcode": "MD1 1AB"}),
+]
+
+
+def start(client: Client) -> str:
+    response = client.post(BASE)
+    assert response.status_code == 302
+    return str(response["Location"])
+
+
+def answer_all(client: Client, pages: list[tuple[str, dict[str, Any]]] = GOOD_PAGES) -> None:
+    for page_id, data in pages:
+        response = client.post(f"{BASE}{page_id}/", data)
+        assert response.status_code == 302, (page_id, response.content.decode()[:500])
+    # The household group: add a person, then say no more.
+    assert client.get(f"{BASE}household/")["Location"].endswith("/household/add/")
+    assert client.post(f"{BASE}household/add/", {"person_name": "Charles Babbage", "person_age": "40"}).status_code == 302
+    response = client.post(f"{BASE}household/", {"add_another": "no"})
+    assert response["Location"].endswith("/evidence/")
+    assert client.post(f"{BASE}evidence/", {}).status_code == 302
+    response = client.post(f"{BASE}notes/", {"notes": ""})
+    assert response["Location"].endswith("/check-answers/")
+
+
+@pytest.mark.django_db
+def test_start_page_then_every_page_to_confirmation(client: Client, everything: Any) -> None:
+    page = client.get(BASE).content.decode()
+    assert "Everything form" in page and "Start now" in page
+    assert start(client).endswith("/name/")
+    answer_all(client)
+    check = client.get(f"{BASE}check-answers/").content.decode()
+    for shown in ("Ada Lovelace", "17 May 1990", "2 children", "Dog", "Tortoise", "MD1 1AB", "Charles Babbage, 40"):
+        assert shown in check
+    response = client.post(f"{BASE}check-answers/", {"declaration": "yes"})
+    assert response["Location"].endswith("/confirmation/")
+    confirmation = client.get(f"{BASE}confirmation/").content.decode()
+    submission = Submission.objects.get()
+    assert submission.reference in confirmation
+    assert "We will look at your form within 5 working days." in confirmation
+    case = Case.objects.get(reference=submission.reference)
+    assert case.answers["people"] == [{"person_name": "Charles Babbage", "person_age": 40}]
+    assert case.answers["has_pets"] is True and case.answers["postcode"] == "MD1 1AB"
+    assert case.channel == "online" and case.resident_email == "ada@example.com"
+    email = Notification.objects.get(kind="journey_confirmation")
+    assert email.to == "ada@example.com" and submission.reference in email.body
+
+
+@pytest.mark.django_db
+def test_an_answer_with_an_error_is_never_lost(client: Client, everything: Any) -> None:
+    start(client)
+    client.post(f"{BASE}name/", {"full_name": "Ada"})
+    response = client.post(f"{BASE}contact/", {"email": "not-an-email", "phone": "12"})
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "There is a problem" in page and "<title>Error:" in page
+    assert 'href="#email"' in page and "Enter an email address in the correct format, like name@example.com" in page
+    assert 'href="#phone"' in page and 'value="not-an-email"' in page and 'value="12"' in page
+
+
+@pytest.mark.django_db
+def test_date_errors_name_the_missing_part(client: Client, everything: Any) -> None:
+    start(client)
+    for page_id, data in GOOD_PAGES[:3]:
+        client.post(f"{BASE}{page_id}/", data)
+    page = client.post(
+        f"{BASE}about/", {"date_of_birth-day": "17", "date_of_birth-month": "", "date_of_birth-year": "1990", "children": "11"}
+    ).content.decode()
+    assert "Date must include a month" in page and 'href="#date_of_birth-month"' in page
+    assert "Your answer must be 10 or less" in page and 'value="17"' in page
+
+
+@pytest.mark.django_db
+def test_page_condition_skips_a_page_and_its_answers_do_not_count(client: Client, everything: Any) -> None:
+    start(client)
+    answer_all(client)
+    # Change "Do you have pets?" to no: the pet pages disappear and their answers are not sent.
+    response = client.post(f"{BASE}pets/?change=1", {"has_pets": "no"})
+    assert response["Location"].endswith("/check-answers/")
+    check = client.get(f"{BASE}check-answers/").content.decode()
+    assert "Tortoise" not in check
+    client.post(f"{BASE}check-answers/", {"declaration": "yes"})
+    answers = Case.objects.get().answers
+    assert answers["has_pets"] is False and "pet_kinds" not in answers and "other_pet" not in answers
+
+
+@pytest.mark.django_db
+def test_change_link_returns_to_check_answers(client: Client, everything: Any) -> None:
+    start(client)
+    answer_all(client)
+    check = client.get(f"{BASE}check-answers/").content.decode()
+    assert f'href="{BASE}name/?change=1"' in check
+    response = client.post(f"{BASE}name/?change=1", {"full_name": "Augusta Ada King"})
+    assert response["Location"].endswith("/check-answers/")
+    assert "Augusta Ada King" in client.get(f"{BASE}check-answers/").content.decode()
+
+
+@pytest.mark.django_db
+def test_change_that_opens_a_new_page_goes_there_first(client: Client, everything: Any) -> None:
+    pages = [p for p in GOOD_PAGES if p[0] not in ("which-pets", "other-pet")]
+    pages = [(p, {"has_pets": "no"}) if p == "pets" else (p, d) for p, d in pages]
+    start(client)
+    answer_all(client, pages)
+    response = client.post(f"{BASE}pets/?change=1", {"has_pets": "yes"})
+    assert response["Location"].endswith("/which-pets/")
+
+
+@pytest.mark.django_db
+def test_declaration_is_required_and_submitting_twice_makes_one_submission(client: Client, everything: Any) -> None:
+    start(client)
+    answer_all(client)
+    page = client.post(f"{BASE}check-answers/", {}).content.decode()
+    assert "Confirm that the information you have given is correct" in page and 'href="#declaration"' in page
+    first = client.post(f"{BASE}check-answers/", {"declaration": "yes"})
+    second = client.post(f"{BASE}check-answers/", {"declaration": "yes"})
+    assert first["Location"] == second["Location"]
+    assert Submission.objects.count() == 1 and Case.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_pages_cannot_be_skipped(client: Client, everything: Any) -> None:
+    start(client)
+    response = client.get(f"{BASE}contact-preference/")
+    assert response["Location"].endswith("/name/")
+    assert client.get(f"{BASE}check-answers/")["Location"].endswith("/name/")
+
+
+@pytest.mark.django_db
+def test_no_journey_without_the_start_page(client: Client, everything: Any) -> None:
+    assert client.get(f"{BASE}name/").status_code == 404
+    assert client.get("/services/mid-downs/no-such-service/").status_code == 404
+
+
+@pytest.mark.django_db
+def test_answers_are_held_on_the_server_not_in_the_cookie(client: Client, everything: Any) -> None:
+    start(client)
+    client.post(f"{BASE}name/", {"full_name": "Ada Lovelace"})
+    journey = JourneySession.objects.get()
+    assert journey.answers == {"full_name": "Ada Lovelace"}
+    assert client.session[f"journey:{everything.service_id}"] == journey.token
+    assert "Ada" not in str(client.cookies)
+
+
+@pytest.mark.django_db
+def test_satisfaction_question_is_stored(client: Client, everything: Any) -> None:
+    start(client)
+    answer_all(client)
+    client.post(f"{BASE}check-answers/", {"declaration": "yes"})
+    page = client.get(f"{BASE}confirmation/").content.decode()
+    assert "Overall, how did you feel about the service you received today?" in page
+    assert "Select how satisfied" in client.post(f"{BASE}confirmation/", {}).content.decode()
+    thanks = client.post(f"{BASE}confirmation/", {"rating": "satisfied", "comment": "Quick"}).content.decode()
+    assert "Thank you for your feedback." in thanks
+    assert SatisfactionResponse.objects.get().rating == "satisfied"
+
+
+@pytest.mark.django_db
+def test_group_items_can_be_changed_and_removed(client: Client, everything: Any) -> None:
+    start(client)
+    answer_all(client)
+    client.post(f"{BASE}household/", {"add_another": "yes"})
+    client.post(f"{BASE}household/add/", {"person_name": "Mary Somerville", "person_age": "50"})
+    summary = client.get(f"{BASE}household/").content.decode()
+    assert "Charles Babbage" in summary and "Mary Somerville" in summary
+    errors = client.post(f"{BASE}household/add/", {"person_name": "", "person_age": "200"}).content.decode()
+    assert 'href="#person_name"' in errors and "Your answer must be 120 or less" in errors
+    client.post(f"{BASE}household/0/", {"person_name": "Charles B", "person_age": "41"})
+    assert "Are you sure" in client.get(f"{BASE}household/1/remove/").content.decode()
+    client.post(f"{BASE}household/1/remove/", {"confirm": "yes"})
+    journey = JourneySession.objects.get()
+    assert journey.answers["people"] == [{"person_name": "Charles B", "person_age": 41}]
+
+
+@pytest.mark.django_db
+def test_address_lookup_without_javascript(client: Client, everything: Any) -> None:
+    start(client)
+    for page_id, data in GOOD_PAGES[:2]:
+        client.post(f"{BASE}{page_id}/", data)
+    page = client.post(f"{BASE}home/", {"lookup": "home_address", "home_address-lookup": "md1 1ab"}).content.decode()
+    assert "7 addresses found" in page and "1 Meadow Lane, Marlow Downs, MD1 1AB" in page
+    uprn = re.search(r'<option value="(\d+)"\s*>\s*1 Meadow Lane', page)
+    assert uprn
+    response = client.post(f"{BASE}home/", {"home_address-uprn": uprn.group(1)})
+    assert response.status_code == 302
+    address = JourneySession.objects.get().answers["home_address"]
+    assert address["uprn"] == uprn.group(1) and address["postcode"] == "MD1 1AB"
+    none_found = client.post(f"{BASE}home/", {"lookup": "home_address", "home_address-lookup": "MD9 9ZZ"})
+    assert "Enter the address below" in none_found.content.decode()
+
+
+@pytest.mark.django_db
+def test_file_upload_sniffs_type_checks_size_and_scans(client: Client, everything: Any, scanner: Any) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    start(client)
+    answer_all(client)
+    fake = SimpleUploadedFile("proof.pdf", b"just text pretending", content_type="application/pdf")
+    page = client.post(f"{BASE}evidence/?change=1", {"proof": fake}).content.decode()
+    assert "The selected file must be a PDF or PNG" in page
+    virus = SimpleUploadedFile("proof.pdf", PDF + b"EICAR", content_type="application/pdf")
+    assert "The selected file contains a virus" in client.post(f"{BASE}evidence/", {"proof": virus}).content.decode()
+    big = SimpleUploadedFile("proof.pdf", PDF + b"0" * 100_001, content_type="application/pdf")
+    assert "must be smaller than" in client.post(f"{BASE}evidence/", {"proof": big}).content.decode()
+    good = SimpleUploadedFile("my proof.pdf", PDF, content_type="text/plain")
+    assert client.post(f"{BASE}evidence/?change=1", {"proof": good}).status_code == 302
+    answer = JourneySession.objects.get().answers["proof"]
+    assert answer["name"] == "my proof.pdf" and answer["content_type"] == "application/pdf"
+    assert "my proof.pdf" in client.get(f"{BASE}check-answers/").content.decode()
+
+
+@pytest.mark.django_db
+def test_welsh_throughout(client: Client, everything: Any) -> None:
+    client.cookies["django_language"] = "cy"
+    page = client.get(BASE).content.decode()
+    assert "Ffurflen popeth" in page and 'lang="cy"' in page
+    start(client)
+    page = client.get(f"{BASE}name/").content.decode()
+    assert "Beth yw eich enw llawn?" in page

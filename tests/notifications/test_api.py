@@ -1,0 +1,120 @@
+from __future__ import annotations
+
+import base64
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from townhall.core.roles import Role
+from townhall.core.services.api_keys import api_key_create
+from townhall.notifications.models import InboundMessage, Notification, Status
+from townhall.notifications.services import notification_queue
+
+from .test_inbound import mail
+
+
+@pytest.fixture
+def tokens(settings: Any) -> Any:
+    settings.NOTIFY_CALLBACK_TOKEN = "notify-callback-secret-0123456789"
+    settings.INBOUND_WEBHOOK_TOKEN = "inbound-webhook-secret-0123456789"
+    return settings
+
+
+@pytest.fixture
+def accepted(district: Any) -> Notification:
+    n = notification_queue(
+        organisation=district, channel="sms", to="07700900123", body="Your bin", case_reference="HX7K-9M3T"
+    )
+    Notification.objects.filter(pk=n.pk).update(status=Status.SENDING, provider="notify", provider_id="notify-id-1")
+    return n
+
+
+def callback(client: Client, payload: dict[str, Any], token: str = "notify-callback-secret-0123456789") -> Any:
+    return client.post(
+        "/api/v1/notifications/notify-callback", payload, content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {token}",
+    )
+
+
+def notify_payload(n: Notification, status: str) -> dict[str, Any]:
+    # The fields GOV.UK Notify documents for delivery receipt callbacks.
+    return {
+        "id": "notify-id-1", "reference": n.reference, "to": n.to, "status": status,
+        "created_at": "2026-11-23T09:00:00.000000Z", "completed_at": "2026-11-23T09:00:05.000000Z",
+        "sent_at": "2026-11-23T09:00:01.000000Z", "notification_type": "sms",
+        "template_id": "1ac1f2f4-7a3d-4b0e-9a77-0c9e3a3a0e51", "template_version": 1,
+    }
+
+
+def test_notify_callback_marks_delivered(client: Client, tokens: Any, accepted: Notification) -> None:
+    response = callback(client, notify_payload(accepted, "delivered"))
+    assert response.status_code == 200, response.content
+    assert response.json() == {"reference": accepted.reference, "status": "delivered", "changed": True}
+    accepted.refresh_from_db()
+    assert accepted.status == Status.DELIVERED
+    assert accepted.completed_at is not None and accepted.completed_at.second == 5
+    again = callback(client, notify_payload(accepted, "permanent-failure"))  # stale: delivered is final for SMS
+    accepted.refresh_from_db()
+    assert again.status_code == 200 and accepted.status == Status.DELIVERED
+
+
+def test_notify_callback_permanent_failure(client: Client, tokens: Any, accepted: Notification) -> None:
+    assert callback(client, notify_payload(accepted, "permanent-failure")).status_code == 200
+    accepted.refresh_from_db()
+    assert accepted.status == Status.PERMANENT_FAILURE
+
+
+def test_notify_callback_interim_status_changes_nothing(client: Client, tokens: Any, accepted: Notification) -> None:
+    response = callback(client, notify_payload(accepted, "sending"))
+    assert response.json()["changed"] is False
+
+
+def test_notify_callback_needs_the_bearer_token(client: Client, tokens: Any, accepted: Notification) -> None:
+    assert callback(client, notify_payload(accepted, "delivered"), token="wrong").status_code == 401
+    tokens.NOTIFY_CALLBACK_TOKEN = ""
+    assert callback(client, notify_payload(accepted, "delivered"), token="").status_code == 401
+    accepted.refresh_from_db()
+    assert accepted.status == Status.SENDING
+
+
+def test_notify_callback_unknown_reference_or_id_is_404(client: Client, tokens: Any, accepted: Notification) -> None:
+    payload = notify_payload(accepted, "delivered")
+    assert callback(client, {**payload, "reference": "th-unknown"}).json()["code"] == "notification_not_found"
+    assert callback(client, {**payload, "id": "someone-elses-id"}).status_code == 404
+
+
+def test_inbound_webhook_stores_the_message(client: Client, tokens: Any, accepted: Notification) -> None:
+    raw = mail(subject="Re: HX7K-9M3T", body="thanks")
+    response = client.post(
+        "/api/v1/notifications/inbound-mail",
+        {"raw_base64": base64.b64encode(raw).decode(), "mail_from": "ann@example.test", "rcpt_to": ["c@x.example"]},
+        content_type="application/json", HTTP_AUTHORIZATION="Bearer inbound-webhook-secret-0123456789",
+    )
+    assert response.status_code == 202, response.content
+    body = response.json()
+    assert body["case_reference"] == "HX7K-9M3T"
+    assert InboundMessage.objects.get().source == "webhook"
+    bad = client.post(
+        "/api/v1/notifications/inbound-mail", {"raw_base64": "%%%"}, content_type="application/json",
+        HTTP_AUTHORIZATION="Bearer inbound-webhook-secret-0123456789",
+    )
+    assert bad.status_code == 422 and bad.json()["code"] == "invalid_base64"
+    assert client.post("/api/v1/notifications/inbound-mail", {"raw_base64": ""}, content_type="application/json").status_code == 401
+
+
+def test_case_notifications_endpoint_refuses_other_organisations_rows(
+    client: Client, district: Any, county: Any, make_staff: Any, accepted: Notification
+) -> None:
+    admin_d = make_staff(district, Role.ORGANISATION_ADMIN)
+    admin_c = make_staff(county, Role.ORGANISATION_ADMIN)
+    _, own = api_key_create(actor=admin_d, organisation=district, name="CRM", scopes=[Role.CASEWORKER])
+    _, other = api_key_create(actor=admin_c, organisation=county, name="CRM", scopes=[Role.CASEWORKER])
+    url = "/api/v1/notifications/cases/HX7K-9M3T"
+    mine = client.get(url, HTTP_AUTHORIZATION=f"Bearer {own}")
+    assert mine.status_code == 200
+    assert [n["reference"] for n in mine.json()] == [accepted.reference]
+    assert mine.json()[0]["events"][0]["status"] == "created"
+    assert client.get(url, HTTP_AUTHORIZATION=f"Bearer {other}").json() == []
+    _, analyst = api_key_create(actor=admin_d, organisation=district, name="BI", scopes=[Role.ANALYST])
+    assert client.get(url, HTTP_AUTHORIZATION=f"Bearer {analyst}").status_code == 403

@@ -1,0 +1,81 @@
+"""Error pages (404, 403, 400, 500) for people, wired as handler404 etc. in townhall/urls.py.
+
+The pages are Jinja templates in templates/errors/ extending base.html, in the visitor's language.
+The 500 page never shows a traceback: Django only calls ``server_error`` when DEBUG is off, and if
+even the template fails to render it falls back to a fixed page.
+
+``TownhallErrorPages`` is middleware that turns the platform's own errors raised by a page view
+(``townhall.core.errors.NotFound`` and friends) into the same pages, with their stable code, so a
+view never turns an expected failure into a 500. The JSON API handles these itself (townhall/api.py).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse, HttpResponseServerError
+from django.shortcuts import render
+
+from townhall.core.errors import FieldError, NotFound, PermissionDenied, TownhallError
+
+logger = logging.getLogger(__name__)
+
+_FALLBACK_500 = (
+    '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>Sorry, there is a problem with the service'
+    "</title></head><body><main><h1>Sorry, there is a problem with the service</h1><p>Try again later.</p>"
+    "</main></body></html>"
+)
+
+
+def _page(request: HttpRequest, status: int, context: dict[str, Any] | None = None) -> HttpResponse:
+    return render(request, f"errors/{status}.html", context or {}, status=status)
+
+
+def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return _page(request, 404)
+
+
+def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return _page(request, 403)
+
+
+def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return _page(request, 400)
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    try:
+        return _page(request, 500)
+    except Exception:  # the error page itself must never fail, nor show what went wrong
+        logger.exception("The 500 page could not be rendered")
+        return HttpResponseServerError(_FALLBACK_500)
+
+
+def _summary(errors: list[FieldError]) -> list[dict[str, str]]:
+    return [{"text": e.message, "href": f"#{e.path}" if e.path else "#main-content"} for e in errors]
+
+
+class TownhallErrorPages:
+    """Middleware: a TownhallError escaping a page view becomes an error page with its status."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if not isinstance(exception, TownhallError):
+            return None
+        if isinstance(exception, NotFound):
+            response = _page(request, 404)
+        elif isinstance(exception, PermissionDenied):
+            response = _page(request, 403)
+        else:
+            errors = _summary(exception.errors) or [{"text": exception.detail, "href": "#main-content"}]
+            response = _page(request, 400, {"errors": errors})
+            response.status_code = exception.status
+        response["X-Townhall-Error"] = exception.code
+        return response

@@ -1,0 +1,1 @@
+"""Mail coming in: replies from residents, and bounces of what we sent."""

@@ -1,0 +1,133 @@
+"""Sharing API: the public register of agreements, and data requests from partner systems."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.http import HttpRequest
+from ninja import Header, Router, Schema
+
+from townhall.cases.models import Case
+from townhall.core.api_auth import api_key_auth
+from townhall.core.errors import PermissionDenied, ValidationFailed
+from townhall.core.models import ApiKey
+from townhall.sharing import policy
+from townhall.sharing.models import Agreement
+from townhall.sharing.selectors import agreement_register
+from townhall.sharing.services.access import access_decide
+from townhall.sharing.services.referrals import CASE_FIELD_SOURCES
+
+router = Router(tags=["sharing"])
+
+
+class PartyOut(Schema):
+    organisation: str
+    code: str
+    role: str
+    receives: bool
+
+
+class ItemOut(Schema):
+    holder: str
+    service: str
+    fields: list[str]
+    special_category: bool
+
+
+class AgreementOut(Schema):
+    id: str
+    title: str
+    purposes: list[str]
+    lawful_basis: str
+    special_category_condition: str
+    statutory_power: str
+    starts_on: date
+    ends_on: date
+    review_on: date
+    retention_days_at_recipient: int
+    parties: list[PartyOut]
+    items: list[ItemOut]
+
+
+def _agreement_out(a: Agreement) -> AgreementOut:
+    return AgreementOut(
+        id=a.code,
+        title=a.title,
+        purposes=a.purposes,
+        lawful_basis=a.lawful_basis,
+        special_category_condition=a.special_category_condition,
+        statutory_power=a.statutory_power,
+        starts_on=a.starts_on,
+        ends_on=a.ends_on,
+        review_on=a.review_on,
+        retention_days_at_recipient=a.retention_days_at_recipient,
+        parties=[
+            PartyOut(organisation=p.organisation.name, code=p.organisation.code, role=p.role, receives=p.receives)
+            for p in a.parties.all()
+        ],
+        items=[
+            ItemOut(holder=i.holder.code, service=i.service_slug, fields=i.fields, special_category=i.special_category)
+            for i in a.items.all()
+        ],
+    )
+
+
+@router.get("/register", response=list[AgreementOut], auth=None, summary="Agreements in force (no personal data)")
+def register(request: HttpRequest) -> list[AgreementOut]:
+    return [_agreement_out(a) for a in agreement_register()]
+
+
+class DataRequestIn(Schema):
+    agreement: str
+    purpose: str
+    case_reference: str
+    fields: list[str]
+
+
+class DataRequestOut(Schema):
+    case_reference: str
+    agreement: str
+    fields: dict[str, object]
+    refused_fields: list[str]
+
+
+@router.post(
+    "/requests",
+    response=DataRequestOut,
+    auth=api_key_auth,
+    summary="Ask for a case's data under an agreement; only agreed fields come back",
+)
+def data_request(
+    request: HttpRequest, body: DataRequestIn, request_id: str = Header(..., alias="Request-Id")
+) -> DataRequestOut:
+    key: ApiKey = request.auth  # type: ignore[attr-defined]
+    if not 8 <= len(request_id) <= 100:
+        raise ValidationFailed("Send a unique Request-Id header of 8 to 100 characters", code="request_id_required")
+    case = Case.objects.select_related("organisation", "version__service").filter(reference=body.case_reference).first()
+    if case is None:
+        raise PermissionDenied("No data can be shared for that request", code="access_denied")
+    decision = access_decide(
+        actor=key.user,
+        requester=key.organisation,
+        agreement_ref=body.agreement,
+        purpose=body.purpose,
+        action=policy.AccessAction.DATA_REQUEST,
+        case=case,
+        fields=body.fields,
+        request_id=request_id,
+    )
+    if not decision.allowed:
+        hidden = {policy.REASON_NO_AGREEMENT, policy.REASON_NOT_PARTY}
+        shown = [r for r in decision.reasons if r not in hidden]
+        raise PermissionDenied(
+            f"No data can be shared for that request{': ' + ', '.join(shown) if shown else ''}", code="access_denied"
+        )
+    values: dict[str, object] = {}
+    for name in decision.fields:
+        values[name] = getattr(case, CASE_FIELD_SOURCES[name]) if name in CASE_FIELD_SOURCES else case.answers.get(name)
+    return DataRequestOut(
+        case_reference=case.reference,
+        agreement=body.agreement,
+        fields=values,
+        refused_fields=list(decision.refused_fields),
+    )

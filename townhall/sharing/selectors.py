@@ -1,0 +1,68 @@
+"""Reads on agreements, referrals and the access log, each scoped to an organisation and an actor."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Q, QuerySet
+
+from townhall.cases.models import Case
+from townhall.core.errors import NotFound
+from townhall.core.models import Organisation
+from townhall.core.permissions import require
+from townhall.core.roles import Permission
+from townhall.sharing.models import AccessDecisionLog, Agreement, AgreementStatus, Referral
+
+
+def agreement_list(*, organisation: Organisation, actor: Any) -> QuerySet[Agreement]:
+    """Agreements the organisation is a party to."""
+    require(actor, organisation, Permission.MANAGE_AGREEMENTS)
+    return (
+        Agreement.objects.filter(parties__organisation=organisation)
+        .prefetch_related("parties__organisation", "items__holder")
+        .order_by("-created_at")
+        .distinct()
+    )
+
+
+def agreement_get(*, organisation: Organisation, actor: Any, agreement_ref: str) -> Agreement:
+    digits = agreement_ref.removeprefix("DSA-").lstrip("0")
+    agreement = (
+        agreement_list(organisation=organisation, actor=actor).filter(pk=int(digits)).first()
+        if digits.isdigit()
+        else None
+    )
+    if agreement is None:
+        raise NotFound("No such agreement", code="agreement_not_found")
+    return agreement
+
+
+def agreement_register() -> QuerySet[Agreement]:
+    """The public register: agreements in force, with parties, purposes and data items — no personal data."""
+    return (
+        Agreement.objects.filter(status=AgreementStatus.ACTIVE)
+        .prefetch_related("parties__organisation", "items__holder")
+        .order_by("pk")
+    )
+
+
+def referrals_for_case(*, organisation: Organisation, actor: Any, case: Case) -> list[Referral]:
+    """Referrals made from, or received into, a case; the partner case's state is read live."""
+    require(actor, organisation, Permission.VIEW_CASES)
+    if case.organisation_id != organisation.pk:
+        raise NotFound("No such case", code="case_not_found")
+    return list(
+        Referral.objects.filter(Q(source_case=case) | Q(target_case=case)).select_related(
+            "target_case", "source_case", "target_organisation", "source_organisation", "agreement"
+        )
+    )
+
+
+def access_log_for_case(*, organisation: Organisation, actor: Any, case_reference: str) -> QuerySet[AccessDecisionLog]:
+    """Who asked for this case's data, under which agreement, and what they were given."""
+    require(actor, organisation, Permission.VIEW_CASES)
+    return (
+        AccessDecisionLog.objects.filter(holder=organisation, case_reference=case_reference)
+        .select_related("requester")
+        .order_by("-occurred_at")
+    )

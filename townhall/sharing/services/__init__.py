@@ -1,0 +1,1 @@
+"""Writes on agreements, access decisions and referrals."""

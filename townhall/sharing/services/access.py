@@ -1,0 +1,152 @@
+"""Deciding an access across organisations under an agreement, and logging it either way.
+
+The decision itself is Cedar's (``townhall.sharing.policy``). Each agreement's compiled policy
+set is cached per process by its ``updated_at``, and the agreement row is read on every
+decision, so a suspension or expiry applies to the very next request.
+"""
+
+from __future__ import annotations
+
+import threading
+from datetime import date
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from townhall.cases.models import Case
+from townhall.core.errors import Conflict
+from townhall.core.models import Organisation
+from townhall.core.permissions import can
+from townhall.core.roles import Permission
+from townhall.core.services.audit import actor_label, audit_record
+from townhall.sharing import policy
+from townhall.sharing.models import AccessDecisionLog, Agreement
+
+_lock = threading.Lock()
+_cache: dict[int, tuple[Any, policy.PolicyDecisionPoint]] = {}
+
+REASON_NO_PERMISSION = "actor_lacks_share_permission"
+
+
+def agreement_terms(agreement: Agreement) -> policy.AgreementTerms:
+    parties = list(agreement.parties.select_related("organisation"))
+    today = timezone.localdate()
+    status = policy.AgreementStatus(agreement.status)
+    if status == policy.AgreementStatus.ACTIVE and agreement.ends_on < today:
+        status = policy.AgreementStatus.EXPIRED
+    return policy.AgreementTerms(
+        id=str(agreement.pk),
+        parties={p.organisation.code: policy.PartyRole(p.role) for p in parties},
+        recipients=frozenset(p.organisation.code for p in parties if p.receives),
+        purposes=frozenset(agreement.purposes),
+        items=tuple(
+            policy.DataItem(i.holder.code, i.service_slug, frozenset(i.fields))
+            for i in agreement.items.select_related("holder")
+        ),
+        status=status,
+        starts_on=agreement.starts_on,
+        ends_on=agreement.ends_on,
+    )
+
+
+def _decision_point(agreement: Agreement) -> policy.PolicyDecisionPoint:
+    stamp = (agreement.updated_at, agreement.status, timezone.localdate())
+    with _lock:
+        cached = _cache.get(agreement.pk)
+        if cached is not None and cached[0] == stamp:
+            return cached[1]
+    pdp = policy.PolicyDecisionPoint([agreement_terms(agreement)])
+    with _lock:
+        _cache[agreement.pk] = (stamp, pdp)
+    return pdp
+
+
+def _agreement_pk(agreement_ref: str) -> int | None:
+    digits = agreement_ref.removeprefix("DSA-").lstrip("0")
+    return int(digits) if digits.isdigit() else None
+
+
+def access_decide(
+    *,
+    actor: Any,
+    requester: Organisation,
+    agreement_ref: str,
+    purpose: str,
+    action: policy.AccessAction,
+    case: Case,
+    fields: list[str],
+    request_id: str = "",
+    on: date | None = None,
+) -> policy.AccessDecision:
+    """Decide, log and audit one access. Never raises for a refusal: the caller acts on ``allowed``.
+
+    A ``request_id`` seen before from the same requester is a replay and is refused (Conflict).
+    """
+    pk = _agreement_pk(agreement_ref)
+    agreement = Agreement.objects.filter(pk=pk).first() if pk else None
+    if agreement is None:
+        decision = policy.AccessDecision(False, (), tuple(fields), (policy.REASON_NO_AGREEMENT,))
+    elif actor is not None and not can(actor, requester, Permission.SHARE_DATA):
+        decision = policy.AccessDecision(False, (), tuple(fields), (REASON_NO_PERMISSION,))
+    else:
+        decision = _decision_point(agreement).decide(
+            policy.AccessRequest(
+                requester=requester.code,
+                agreement_id=str(agreement.pk),
+                purpose=purpose,
+                action=action,
+                holder=case.organisation.code,
+                definition=case.version.service.slug,
+                fields=tuple(fields),
+                case_reference=case.reference,
+                on=on or timezone.localdate(),
+            )
+        )
+    try:
+        with transaction.atomic():
+            AccessDecisionLog.objects.create(
+                occurred_at=timezone.now(),
+                agreement=agreement,
+                agreement_ref=agreement_ref,
+                requester=requester,
+                holder=case.organisation,
+                actor=actor if getattr(actor, "is_authenticated", False) else None,
+                actor_label=actor_label(actor),
+                action=action.value,
+                purpose=purpose,
+                case_reference=case.reference,
+                fields_requested=list(fields),
+                fields_allowed=list(decision.fields),
+                reasons=list(decision.reasons),
+                allowed=decision.allowed,
+                request_id=request_id,
+            )
+            for organisation in {case.organisation, requester}:
+                audit_record(
+                    organisation=organisation,
+                    actor=actor,
+                    action="sharing.access_allowed" if decision.allowed else "sharing.access_denied",
+                    object_type="case",
+                    object_id=case.reference,
+                    data={
+                        "agreement": agreement_ref,
+                        "requester": requester.code,
+                        "purpose": purpose,
+                        "action": action.value,
+                        "fields": list(decision.fields),
+                        "refused": list(decision.refused_fields),
+                        "reasons": list(decision.reasons),
+                    },
+                )
+    except IntegrityError:
+        audit_record(
+            organisation=requester,
+            actor=actor,
+            action="sharing.replay_refused",
+            object_type="case",
+            object_id=case.reference,
+            data={"agreement": agreement_ref, "request_id": request_id},
+        )
+        raise Conflict("This request id has been used before", code="replayed_request") from None
+    return decision
