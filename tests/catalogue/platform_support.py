@@ -3,6 +3,11 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
+
+from django.test import Client
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 DEFINITIONS_DIR = Path(__file__).resolve().parents[2] / "definitions"
 
@@ -59,3 +64,16 @@ workflow:
 retention:
   days: 365
 """
+
+
+def signed_in(user: Any) -> Client:
+    """A client signed in as ``user`` with a verified authenticator, as after a real sign-in."""
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first() or TOTPDevice.objects.create(
+        user=user, name="Authenticator app", confirmed=True
+    )
+    client = Client()
+    client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
+    return client

@@ -54,7 +54,13 @@ CLEAN: dict[str, Any] = {
             "title": t("Contact"),
             "questions": [
                 {"id": "email", "type": "email", "label": t("Email"), "pii_role": "email"},
-                {"id": "card", "type": "text", "label": t("Card"), "condition": "concession == true", "required": False},
+                {
+                    "id": "card",
+                    "type": "text",
+                    "label": t("Card"),
+                    "condition": "concession == true",
+                    "required": False,
+                },
             ],
         },
     ],
@@ -72,7 +78,7 @@ CLEAN: dict[str, Any] = {
         ],
         "rules": [
             {"id": "paid", "on": "submitted", "when": "fee_paid == true && bins <= 3", "transition": "activate"},
-            {"id": "route", "on": "entered:active", "when": "size == \"large\"", "assign_team": "crew"},
+            {"id": "route", "on": "entered:active", "when": 'size == "large"', "assign_team": "crew"},
         ],
     },
     "notifications": [{"on": "submitted", "channel": "email", "template": "thanks"}],

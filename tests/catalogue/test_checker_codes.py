@@ -44,7 +44,7 @@ def _group(d: Doc) -> None:
             "questions": [{"id": "other_name", "type": "text", "label": t("Name")}],
         }
     )
-    wf(d)["rules"][1]["when"] = "other_name == \"x\""
+    wf(d)["rules"][1]["when"] = 'other_name == "x"'
 
 
 def _no_final(d: Doc) -> None:
@@ -54,7 +54,9 @@ def _no_final(d: Doc) -> None:
 
 def _stuck_state(d: Doc) -> None:
     wf(d)["states"].append({"id": "limbo", "label": t("Limbo")})
-    wf(d)["transitions"].append({"id": "park", "from": ["received"], "to": "limbo", "label": t("Park"), "roles": ["caseworker"]})
+    wf(d)["transitions"].append(
+        {"id": "park", "from": ["received"], "to": "limbo", "label": t("Park"), "roles": ["caseworker"]}
+    )
 
 
 def _orphan_state(d: Doc) -> None:
@@ -91,17 +93,26 @@ def _sms_no_subject_email(d: Doc) -> None:
 CASES: dict[str, tuple[Callable[[Doc], None], str]] = {
     "TH101": (_set(lambda d: page(d, 1), condition="bins >="), "pages[1].condition"),
     "TH102": (_set(lambda d: page(d, 1), condition="binz >= 2"), "pages[1].condition"),
-    "TH103": (_set(lambda d: page(d, 1), condition="email == \"a@b.c\""), "pages[1].condition"),
+    "TH103": (_set(lambda d: page(d, 1), condition='email == "a@b.c"'), "pages[1].condition"),
     "TH104": (_group, "workflow.rules[1].when"),
     "TH105": (_set(lambda d: page(d, 1), condition="bins.roundUp() >= 2"), "pages[1].condition"),
     "TH106": (_set(lambda d: wf(d)["rules"][0], when="bins > 3 && bins < 3"), "workflow.rules[0].when"),
-    "TH201": (_set(lambda d: page(d, 1), condition="size == \"large\" && size == \"small\""), "pages[1].condition"),
-    "TH202": (_set(lambda d: question(d, 2, 1), condition="concession == true && concession == false"), "pages[2].questions[1].condition"),
+    "TH201": (_set(lambda d: page(d, 1), condition='size == "large" && size == "small"'), "pages[1].condition"),
+    "TH202": (
+        _set(lambda d: question(d, 2, 1), condition="concession == true && concession == false"),
+        "pages[2].questions[1].condition",
+    ),
     "TH203": (_set(lambda d: page(d, 2), id="bins"), "pages[2].id"),
     "TH204": (_dup_question, "pages[2].questions[2].id"),
     "TH205": (_dup_option, "pages[0].questions[1].options[2].value"),
-    "TH206": (_set(lambda d: question(d, 0, 1), options=[{"value": "only", "label": t("Only")}]), "pages[0].questions[1]"),
-    "TH207": (_set(lambda d: question(d, 2, 1), options=[{"value": "a", "label": t("A")}, {"value": "b", "label": t("B")}]), "pages[2].questions[1].options"),
+    "TH206": (
+        _set(lambda d: question(d, 0, 1), options=[{"value": "only", "label": t("Only")}]),
+        "pages[0].questions[1]",
+    ),
+    "TH207": (
+        _set(lambda d: question(d, 2, 1), options=[{"value": "a", "label": t("A")}, {"value": "b", "label": t("B")}]),
+        "pages[2].questions[1].options",
+    ),
     "TH208": (_set(lambda d: question(d, 2, 1), id="today"), "pages[2].questions[1].id"),
     "TH209": (_set(lambda d: question(d, 0, 0), min=5, max=2), "pages[0].questions[0].min"),
     "TH210": (_set(lambda d: question(d, 2, 1), type="group"), "pages[2].questions[1]"),
@@ -111,7 +122,10 @@ CASES: dict[str, tuple[Callable[[Doc], None], str]] = {
     "TH303": (_stuck_state, "workflow.states[3]"),
     "TH304": (_leaving_final, "workflow.transitions[2].from[0]"),
     "TH305": (_set(lambda d: wf(d)["transitions"][0], roles=[]), "workflow.transitions[0].roles"),
-    "TH306": (_set(lambda d: wf(d)["transitions"][0], roles=["caseworker", "mayor"]), "workflow.transitions[0].roles[1]"),
+    "TH306": (
+        _set(lambda d: wf(d)["transitions"][0], roles=["caseworker", "mayor"]),
+        "workflow.transitions[0].roles[1]",
+    ),
     "TH307": (_set(lambda d: wf(d)["transitions"][1], to="rejected"), "workflow.transitions[1].to"),
     "TH308": (_set(lambda d: wf(d)["rules"][0], transition="approve"), "workflow.rules[0].transition"),
     "TH309": (_set(lambda d: wf(d)["rules"][1], on="entered:nowhere"), "workflow.rules[1].on"),
@@ -166,23 +180,23 @@ def test_unknown_name_suggests_the_close_question() -> None:
 def test_group_members_are_reached_with_a_macro() -> None:
     document = doc()
     _group(document)
-    wf(document)["rules"][1]["when"] = "others != null && others.exists(m, m.other_name == \"x\")"
+    wf(document)["rules"][1]["when"] = 'others != null && others.exists(m, m.other_name == "x")'
     assert codes(document) == []
 
 
 def test_reachability_uses_option_values_numbers_and_nulls() -> None:
     document = doc()
-    page(document, 1)["condition"] = "size == \"large\" && bins > 2"
+    page(document, 1)["condition"] = 'size == "large" && bins > 2'
     assert codes(document) == []
     page(document, 1)["condition"] = "bins > 3"  # max is 3, but the checker tries numbers past it too
     assert codes(document) == []
-    page(document, 1)["condition"] = "size == \"huge\""
+    page(document, 1)["condition"] = 'size == "huge"'
     assert "TH201" not in codes(document)  # literals are tried as values: not provably unreachable
-    page(document, 1)["condition"] = "size != null && size == \"small\" && size == \"large\""
+    page(document, 1)["condition"] = 'size != null && size == "small" && size == "large"'
     assert "TH201" in codes(document)
 
 
 def test_reserved_names_are_known() -> None:
     document = doc()
-    page(document, 1)["condition"] = "case.channel == \"phone\" || today > \"2026-01-01\" || fee_paid"
+    page(document, 1)["condition"] = 'case.channel == "phone" || today > "2026-01-01" || fee_paid'
     assert codes(document) == []

@@ -67,7 +67,9 @@ workflows = st.builds(
     Workflow,
     start=ids,
     states=st.lists(
-        st.builds(State, id=ids, label=texts, final=st.booleans(), waiting_for_resident=st.booleans(), description=maybe_text),
+        st.builds(
+            State, id=ids, label=texts, final=st.booleans(), waiting_for_resident=st.booleans(), description=maybe_text
+        ),
         min_size=1,
         max_size=3,
     ).map(tuple),
@@ -84,7 +86,15 @@ workflows = st.builds(
         max_size=3,
     ).map(tuple),
     rules=st.lists(
-        st.builds(Rule, id=ids, on=words, when=st.just("true"), transition=ids, assign_team=st.none() | words, description=maybe_text),
+        st.builds(
+            Rule,
+            id=ids,
+            on=words,
+            when=st.just("true"),
+            transition=ids,
+            assign_team=st.none() | words,
+            description=maybe_text,
+        ),
         max_size=2,
     ).map(tuple),
     service_level_days=st.none() | st.integers(1, 100),
@@ -100,8 +110,14 @@ definitions = st.builds(
     title=texts,
     description=texts,
     pages=st.lists(
-        st.builds(Page, id=ids, title=texts, questions=st.lists(questions(), min_size=1, max_size=3).map(tuple),
-                  condition=st.none() | st.just("true"), description=maybe_text),
+        st.builds(
+            Page,
+            id=ids,
+            title=texts,
+            questions=st.lists(questions(), min_size=1, max_size=3).map(tuple),
+            condition=st.none() | st.just("true"),
+            description=maybe_text,
+        ),
         min_size=1,
         max_size=3,
     ).map(tuple),
@@ -171,7 +187,9 @@ def _paths(value: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
 
 @settings(max_examples=300, deadline=None)
 @given(st.data(), json_values, st.booleans())
-def test_any_mutation_of_a_valid_definition_parses_or_raises(data: st.DataObject, replacement: Any, as_json: bool) -> None:
+def test_any_mutation_of_a_valid_definition_parses_or_raises(
+    data: st.DataObject, replacement: Any, as_json: bool
+) -> None:
     document = copy.deepcopy(CLEAN)
     path = data.draw(st.sampled_from(_paths(document)[1:]))
     target = document

@@ -8,18 +8,15 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
-from tests.catalogue.platform_support import demo_source, small_source
+from tests.catalogue.platform_support import demo_source, signed_in, small_source
 from townhall.catalogue.models import DefinitionStatus, DefinitionVersion
 from townhall.catalogue.services import definition_import
 from townhall.core.roles import Role
 
-BACKEND = "django.contrib.auth.backends.ModelBackend"
-
 
 @pytest.fixture
-def designer_client(client: Client, district, make_staff) -> Client:
-    client.force_login(make_staff(district, Role.SERVICE_DESIGNER), backend=BACKEND)
-    return client
+def designer_client(district, make_staff) -> Client:
+    return signed_in(make_staff(district, Role.SERVICE_DESIGNER))
 
 
 def test_the_list_shows_the_organisations_services(designer_client: Client, district):
@@ -64,8 +61,8 @@ def test_an_empty_upload_says_what_to_do(designer_client: Client):
     assert "Choose a definition file or paste the definition" in response.content.decode()
 
 
-def test_a_caseworker_is_refused_the_upload_page(client: Client, district, make_staff):
-    client.force_login(make_staff(district, Role.CASEWORKER), backend=BACKEND)
+def test_a_caseworker_is_refused_the_upload_page(district, make_staff):
+    client = signed_in(make_staff(district, Role.CASEWORKER))
     assert client.get("/staff/definitions/upload/").status_code == 403
     refused = client.post("/staff/definitions/upload/", {"organisation": "mid-downs", "source": small_source()})
     assert refused.status_code == 403
@@ -73,9 +70,9 @@ def test_a_caseworker_is_refused_the_upload_page(client: Client, district, make_
     assert client.get("/staff/definitions/").status_code == 200  # caseworkers may read definitions
 
 
-def test_a_caseworker_cannot_publish(client: Client, district, make_staff):
+def test_a_caseworker_cannot_publish(district, make_staff):
     draft = definition_import(actor=None, organisation=district, source=small_source(), filename="x.yaml")
-    client.force_login(make_staff(district, Role.CASEWORKER), backend=BACKEND)
+    client = signed_in(make_staff(district, Role.CASEWORKER))
     page = client.get("/staff/definitions/mid-downs/report-fly-tipping/1/").content.decode()
     assert "Publish version" not in page
     response = client.post("/staff/definitions/mid-downs/report-fly-tipping/1/publish/")
@@ -105,19 +102,19 @@ def test_publishing_a_draft_with_errors_shows_them(designer_client: Client, dist
     assert DefinitionVersion.objects.get().status == DefinitionStatus.DRAFT
 
 
-def test_another_organisations_pages_are_not_found(client: Client, district, county, make_staff):
+def test_another_organisations_pages_are_not_found(district, county, make_staff):
     definition_import(actor=None, organisation=district, source=small_source(), filename="x.yaml")
-    client.force_login(make_staff(county, Role.SERVICE_DESIGNER), backend=BACKEND)
+    client = signed_in(make_staff(county, Role.SERVICE_DESIGNER))
     assert client.get("/staff/definitions/mid-downs/report-fly-tipping/1/").status_code == 404
     assert client.post("/staff/definitions/mid-downs/report-fly-tipping/1/publish/").status_code == 404
     assert client.get("/staff/definitions/mid-downs/report-fly-tipping/1/export/").status_code == 404
 
 
-def test_adopt_from_the_directory(client: Client, district, county, make_staff):
+def test_adopt_from_the_directory(district, county, make_staff):
     theirs = definition_import(
         actor=None, organisation=district, source=demo_source("report-missed-bin"), filename="x", publish=True
     )
-    client.force_login(make_staff(county, Role.SERVICE_DESIGNER), backend=BACKEND)
+    client = signed_in(make_staff(county, Role.SERVICE_DESIGNER))
     listing = client.get("/staff/definitions/adopt/").content.decode()
     assert "Report a missed bin collection" in listing
     response = client.post(f"/staff/definitions/adopt/{theirs.pk}/", {"organisation": "downshire"})
@@ -144,3 +141,9 @@ def test_the_json_schema_is_served(client: Client):
     assert response.status_code == 200
     assert response["Content-Type"] == "application/schema+json"
     assert json.loads(response.content)["properties"]["format"]["const"] == "townhall/service-definition/v1"
+
+
+def test_signed_out_visitors_are_sent_to_sign_in(client: Client, district):
+    response = client.get("/staff/definitions/upload/")
+    assert response.status_code == 302
+    assert response["Location"].startswith("/staff/sign-in/")

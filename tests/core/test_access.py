@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from django.contrib.auth import BACKEND_SESSION_KEY
+from django.contrib.sessions.backends.db import SessionStore
 from django.http import HttpResponse
 from django.test import Client, RequestFactory
-from django.contrib.sessions.backends.db import SessionStore
 
 from townhall.core.roles import Role
 from townhall.core.views import staff_required

@@ -45,7 +45,7 @@ def test_keys_are_hashed_at_rest(admin, district):
     with connection.cursor() as cursor:
         for table in connection.introspection.table_names():
             columns = [c.name for c in connection.introspection.get_table_description(cursor, table)]
-            cursor.execute(f"SELECT * FROM {connection.ops.quote_name(table)}")  # noqa: S608
+            cursor.execute(f"SELECT * FROM {connection.ops.quote_name(table)}")
             for row in cursor.fetchall():
                 text = " ".join(str(value) for value in row)
                 assert random_part not in text, f"secret found in {table} ({columns})"
@@ -72,7 +72,9 @@ def test_scopes_limit_what_a_key_can_do(admin, district):
 
 
 def test_an_admin_key_issues_and_revokes_keys_of_its_own_organisation_only(admin, district, county, make_staff):
-    _, secret = api_key_create(actor=admin, organisation=district, name="Provisioning", scopes=[Role.ORGANISATION_ADMIN])
+    _, secret = api_key_create(
+        actor=admin, organisation=district, name="Provisioning", scopes=[Role.ORGANISATION_ADMIN]
+    )
     created = _call("post", "/api/v1/api-keys", secret, {"name": "Bins", "scopes": ["caseworker"]})
     assert created.status_code == 201
     new_secret = created.json()["secret"]
@@ -93,7 +95,9 @@ def test_an_admin_key_issues_and_revokes_keys_of_its_own_organisation_only(admin
 
 
 def test_unknown_scopes_and_platform_admin_are_refused(admin, district):
-    _, secret = api_key_create(actor=admin, organisation=district, name="Provisioning", scopes=[Role.ORGANISATION_ADMIN])
+    _, secret = api_key_create(
+        actor=admin, organisation=district, name="Provisioning", scopes=[Role.ORGANISATION_ADMIN]
+    )
     unknown = _call("post", "/api/v1/api-keys", secret, {"name": "X", "scopes": ["wizard"]})
     assert unknown.status_code == 422 and unknown.json()["code"] == "api_key_scope_unknown"
     platform = _call("post", "/api/v1/api-keys", secret, {"name": "X", "scopes": ["platform_admin"]})

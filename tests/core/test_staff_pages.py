@@ -56,9 +56,7 @@ def test_granting_to_an_unknown_person_shows_the_error_summary(admin, verified_c
 
 def test_an_admin_removes_a_role(admin, district, make_staff, verified_client):
     colleague = make_staff(district, Role.CASEWORKER, username="colleague")
-    response = verified_client(admin).post(
-        MEMBERS + "remove/", {"user_id": colleague.pk, "role": "caseworker"}
-    )
+    response = verified_client(admin).post(MEMBERS + "remove/", {"user_id": colleague.pk, "role": "caseworker"})
     assert response.status_code == 302
     assert not Membership.objects.filter(user=colleague, organisation=district).exists()
     assert AuditEvent.objects.filter(action="membership.revoked", actor=admin).exists()
@@ -74,7 +72,10 @@ def test_an_admin_cannot_make_a_platform_admin(admin, district, make_staff, veri
 def test_a_caseworker_is_refused_admin_pages(district, make_staff, verified_client, path):
     client = verified_client(make_staff(district, Role.CASEWORKER))
     assert client.get(path).status_code == 403
-    assert client.post(path, {"identifier": "x", "role": "caseworker", "name": "x", "scopes": ["analyst"]}).status_code == 403
+    assert (
+        client.post(path, {"identifier": "x", "role": "caseworker", "name": "x", "scopes": ["analyst"]}).status_code
+        == 403
+    )
 
 
 @pytest.mark.parametrize("path", [MEMBERS, KEYS])
@@ -164,3 +165,16 @@ def test_only_a_platform_admin_adds_organisations(admin, verified_client):
     assert client.get("/staff/organisations/new/").status_code == 403
     client.post("/staff/organisations/new/", {"name": "X", "slug": "x", "kind": "police", "code": "XX01"})
     assert not Organisation.objects.filter(slug="x").exists()
+
+
+def test_staff_home_links_to_other_back_office_areas_that_exist(district, make_staff, verified_client):
+    from django.urls import NoReverseMatch, reverse
+
+    body = verified_client(make_staff(district, Role.CASEWORKER)).get("/staff/").content.decode()
+    try:
+        queue = reverse("cases:queue", kwargs={"organisation_slug": "mid-downs"})
+    except NoReverseMatch:  # the casework engineer's pages are not mounted in this checkout
+        queue = None
+    if queue:
+        assert f'href="{queue}"' in body
+    assert "Caseworker" in body

@@ -32,7 +32,9 @@ def accepted(district: Any) -> Notification:
 
 def callback(client: Client, payload: dict[str, Any], token: str = "notify-callback-secret-0123456789") -> Any:
     return client.post(
-        "/api/v1/notifications/notify-callback", payload, content_type="application/json",
+        "/api/v1/notifications/notify-callback",
+        payload,
+        content_type="application/json",
         HTTP_AUTHORIZATION=f"Bearer {token}",
     )
 
@@ -40,10 +42,16 @@ def callback(client: Client, payload: dict[str, Any], token: str = "notify-callb
 def notify_payload(n: Notification, status: str) -> dict[str, Any]:
     # The fields GOV.UK Notify documents for delivery receipt callbacks.
     return {
-        "id": "notify-id-1", "reference": n.reference, "to": n.to, "status": status,
-        "created_at": "2026-11-23T09:00:00.000000Z", "completed_at": "2026-11-23T09:00:05.000000Z",
-        "sent_at": "2026-11-23T09:00:01.000000Z", "notification_type": "sms",
-        "template_id": "1ac1f2f4-7a3d-4b0e-9a77-0c9e3a3a0e51", "template_version": 1,
+        "id": "notify-id-1",
+        "reference": n.reference,
+        "to": n.to,
+        "status": status,
+        "created_at": "2026-11-23T09:00:00.000000Z",
+        "completed_at": "2026-11-23T09:00:05.000000Z",
+        "sent_at": "2026-11-23T09:00:01.000000Z",
+        "notification_type": "sms",
+        "template_id": "1ac1f2f4-7a3d-4b0e-9a77-0c9e3a3a0e51",
+        "template_version": 1,
     }
 
 
@@ -89,18 +97,26 @@ def test_inbound_webhook_stores_the_message(client: Client, tokens: Any, accepte
     response = client.post(
         "/api/v1/notifications/inbound-mail",
         {"raw_base64": base64.b64encode(raw).decode(), "mail_from": "ann@example.test", "rcpt_to": ["c@x.example"]},
-        content_type="application/json", HTTP_AUTHORIZATION="Bearer inbound-webhook-secret-0123456789",
+        content_type="application/json",
+        HTTP_AUTHORIZATION="Bearer inbound-webhook-secret-0123456789",
     )
     assert response.status_code == 202, response.content
     body = response.json()
     assert body["case_reference"] == "HX7K-9M3T"
     assert InboundMessage.objects.get().source == "webhook"
     bad = client.post(
-        "/api/v1/notifications/inbound-mail", {"raw_base64": "%%%"}, content_type="application/json",
+        "/api/v1/notifications/inbound-mail",
+        {"raw_base64": "%%%"},
+        content_type="application/json",
         HTTP_AUTHORIZATION="Bearer inbound-webhook-secret-0123456789",
     )
     assert bad.status_code == 422 and bad.json()["code"] == "invalid_base64"
-    assert client.post("/api/v1/notifications/inbound-mail", {"raw_base64": ""}, content_type="application/json").status_code == 401
+    assert (
+        client.post(
+            "/api/v1/notifications/inbound-mail", {"raw_base64": ""}, content_type="application/json"
+        ).status_code
+        == 401
+    )
 
 
 def test_case_notifications_endpoint_refuses_other_organisations_rows(

@@ -50,8 +50,12 @@ def smtp_sink(district: Any, settings: Any) -> Iterator[SmtpSink]:
 def queue_emails(organisation: Any, n: int) -> list[Notification]:
     return [
         notification_queue(
-            organisation=organisation, channel="email", to=f"resident{i}@example.test", subject=f"Case {i}",
-            body=f"Message {i}", case_reference=f"CASE-{i}",
+            organisation=organisation,
+            channel="email",
+            to=f"resident{i}@example.test",
+            subject=f"Case {i}",
+            body=f"Message {i}",
+            case_reference=f"CASE-{i}",
         )
         for i in range(n)
     ]
@@ -112,7 +116,9 @@ def test_retries_stop_at_the_cap_as_technical_failure(
     assert AuditEvent.objects.filter(action="notification.technical_failure").count() == 1
 
 
-def test_backoff_schedules_the_retry_later(district: Any, fake_notify: FakeNotifyServer, settings: Any, deliver_due: Any) -> None:
+def test_backoff_schedules_the_retry_later(
+    district: Any, fake_notify: FakeNotifyServer, settings: Any, deliver_due: Any
+) -> None:
     settings.NOTIFICATIONS_BACKOFF_BASE_SECONDS = 60
     [n] = queue_emails(district, 1)
     fake_notify.fail_next(1, 500)

@@ -39,14 +39,23 @@ def replies() -> Iterator[list[Any]]:
 @pytest.fixture
 def sent(district: Any) -> Notification:
     return notification_queue(
-        organisation=district, channel="email", to="ann@example.test", subject="Your missed bin report",
-        body="We have your report", case_reference="HX7K-9M3T",
+        organisation=district,
+        channel="email",
+        to="ann@example.test",
+        subject="Your missed bin report",
+        body="We have your report",
+        case_reference="HX7K-9M3T",
     )
 
 
-def mail(subject: str = "Re: Your missed bin report", body: str = "It is still not collected", *,
-         to: str = "council@replies.example", attachments: list[tuple[str, str, bytes]] | None = None,
-         headers: dict[str, str] | None = None) -> bytes:
+def mail(
+    subject: str = "Re: Your missed bin report",
+    body: str = "It is still not collected",
+    *,
+    to: str = "council@replies.example",
+    attachments: list[tuple[str, str, bytes]] | None = None,
+    headers: dict[str, str] | None = None,
+) -> bytes:
     message = EmailMessage()
     message["From"] = "Ann <ann@example.test>"
     message["To"] = to
@@ -71,7 +80,9 @@ def test_reply_token_round_trip_and_tamper() -> None:
 
 
 def test_reply_by_signed_token_goes_to_the_hook(sent: Notification, replies: list[Any]) -> None:
-    message = inbound_receive(raw=mail(to=reply_address(sent.pk)), mail_from="ann@example.test", rcpt_to=[reply_address(sent.pk)])
+    message = inbound_receive(
+        raw=mail(to=reply_address(sent.pk)), mail_from="ann@example.test", rcpt_to=[reply_address(sent.pk)]
+    )
     assert message.status == "matched", message.triage_reasons
     assert message.matched_by == "reply_token"
     assert message.case_reference == "HX7K-9M3T"
@@ -106,7 +117,7 @@ def test_clean_attachment_is_kept_and_sniffed(sent: Notification, replies: list[
     [attachment] = message.attachments.all()
     assert attachment.verdict == "clean"
     assert attachment.sniffed_type == "application/pdf"
-    assert bytes(attachment.content) == PDF
+    assert attachment.content is not None and bytes(attachment.content) == PDF
     assert message.status == "matched"
 
 
@@ -123,7 +134,9 @@ def test_suspicious_attachments_go_to_triage_and_are_not_kept(
     sent: Notification, replies: list[Any], settings: Any, attachment: tuple[str, str, bytes], reason: str
 ) -> None:
     settings.INBOUND_ATTACHMENT_MAX_BYTES = 2000
-    message = inbound_receive(raw=mail(to=reply_address(sent.pk), attachments=[attachment]), rcpt_to=[reply_address(sent.pk)])
+    message = inbound_receive(
+        raw=mail(to=reply_address(sent.pk), attachments=[attachment]), rcpt_to=[reply_address(sent.pk)]
+    )
     assert message.status == "triage"
     assert reason in message.triage_reasons
     assert message.attachments.get().content is None
@@ -171,7 +184,7 @@ def test_smtp_bounce_marks_the_notification_permanently_failed(sent: Notificatio
     assert sent.status == Status.DELIVERED
     dsn = (
         "From: MAILER-DAEMON@relay.example\r\nTo: council@mid-downs.example\r\nSubject: Undelivered Mail\r\n"
-        "MIME-Version: 1.0\r\nContent-Type: multipart/report; report-type=delivery-status; boundary=\"B\"\r\n\r\n"
+        'MIME-Version: 1.0\r\nContent-Type: multipart/report; report-type=delivery-status; boundary="B"\r\n\r\n'
         "--B\r\nContent-Type: text/plain\r\n\r\nYour message could not be delivered.\r\n"
         "--B\r\nContent-Type: message/delivery-status\r\n\r\nReporting-MTA: dns; relay.example\r\n\r\n"
         "Final-Recipient: rfc822; ann@example.test\r\nAction: failed\r\nStatus: 5.1.1\r\n"

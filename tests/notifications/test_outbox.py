@@ -25,11 +25,18 @@ def test_render_template_names_missing_placeholders() -> None:
     assert [e.path for e in info.value.errors] == ["ref"]
 
 
-def test_queue_writes_row_and_delivers_after_commit(district: Any, deliver_due: Any, django_capture_on_commit_callbacks: Any) -> None:
+def test_queue_writes_row_and_delivers_after_commit(
+    district: Any, deliver_due: Any, django_capture_on_commit_callbacks: Any
+) -> None:
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         notification = notification_queue(
-            organisation=district, channel="email", to="ann@example.test", subject="Received", body="Thanks",
-            case_reference="HX7K-9M3T", kind="submitted",
+            organisation=district,
+            channel="email",
+            to="ann@example.test",
+            subject="Received",
+            body="Thanks",
+            case_reference="HX7K-9M3T",
+            kind="submitted",
         )
     assert len(callbacks) == 1
     assert notification.status == Status.CREATED
@@ -40,11 +47,15 @@ def test_queue_writes_row_and_delivers_after_commit(district: Any, deliver_due: 
     assert notification.attempts == 1
     assert OutboxMessage.objects.get(notification=notification).body == "Thanks"
     assert list(NotificationEvent.objects.filter(notification=notification).values_list("status", flat=True)) == [
-        "created", "sending", "delivered",
+        "created",
+        "sending",
+        "delivered",
     ]
 
 
-def test_queue_inside_rolled_back_transaction_leaves_nothing(district: Any, django_capture_on_commit_callbacks: Any) -> None:
+def test_queue_inside_rolled_back_transaction_leaves_nothing(
+    district: Any, django_capture_on_commit_callbacks: Any
+) -> None:
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         try:
             with transaction.atomic():
@@ -71,7 +82,9 @@ def test_sms_number_normalised(district: Any) -> None:
 
 def test_send_after_is_honoured(district: Any, deliver_due: Any) -> None:
     later = timezone.now() + timedelta(hours=2)
-    n = notification_queue(organisation=district, channel="email", to="a@example.test", subject="s", body="b", send_after=later)
+    n = notification_queue(
+        organisation=district, channel="email", to="a@example.test", subject="s", body="b", send_after=later
+    )
     assert n.next_attempt_at == later
     assert deliver_due() == {}
     Notification.objects.filter(pk=n.pk).update(next_attempt_at=timezone.now())
@@ -84,5 +97,7 @@ def test_sms_in_quiet_hours_waits_until_morning(district: Any, settings: Any) ->
     evening = datetime(year, 1, 15, 22, 30, tzinfo=UTC)
     n = notification_queue(organisation=district, channel="sms", to="07700900123", body="Hi", send_after=evening)
     assert n.next_attempt_at == datetime(year, 1, 16, 8, 0, tzinfo=UTC)
-    email = notification_queue(organisation=district, channel="email", to="a@example.test", subject="s", body="b", send_after=evening)
+    email = notification_queue(
+        organisation=district, channel="email", to="a@example.test", subject="s", body="b", send_after=evening
+    )
     assert email.next_attempt_at == evening

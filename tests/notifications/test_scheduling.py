@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, time, timedelta
-
 from zoneinfo import ZoneInfo
 
 from hypothesis import given

@@ -85,7 +85,9 @@ def test_notify_sends_with_our_reference_and_a_valid_jwt(fake_notify: FakeNotify
 def test_notify_rejects_a_forged_jwt(fake_notify: FakeNotifyServer) -> None:
     forged = API_KEY[:-4] + "0000"
     sender = NotifySender(
-        api_key=forged, email_template_id=EMAIL_TEMPLATE_ID, sms_template_id=SMS_TEMPLATE_ID,
+        api_key=forged,
+        email_template_id=EMAIL_TEMPLATE_ID,
+        sms_template_id=SMS_TEMPLATE_ID,
         base_url=fake_notify.base_url,
     )
     with pytest.raises(TechnicalFailure) as info:

@@ -15,7 +15,7 @@ import time
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "townhall.settings")
 os.environ.setdefault("AXES_ENABLED", "0")
 
-import django  # noqa: E402
+import django
 
 
 def main() -> None:

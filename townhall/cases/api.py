@@ -9,7 +9,7 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.http import HttpRequest
 from django.utils import timezone
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router, Schema, Status
 
 from townhall.cases.models import Case, CaseEvent
 from townhall.cases.selectors.cases import SORTS, CaseFilters, case_get, case_list
@@ -230,11 +230,11 @@ def transition(request: HttpRequest, reference: str, data: TransitionIn) -> dict
 
 
 @router.post("/{reference}/notes", response={201: NoteOut}, auth=api_key_auth, summary="Add a note")
-def add_note(request: HttpRequest, reference: str, data: NoteIn) -> tuple[int, dict[str, Any]]:
+def add_note(request: HttpRequest, reference: str, data: NoteIn) -> Status:
     actor = actor_of(request)
     case = case_get(organisation=_organisation(request), actor=actor, reference=reference)
     event = case_note_add(case=case, text=data.text, actor=actor)
-    return 201, {"reference": case.reference, "occurred_at": event.occurred_at, "text": event.text}
+    return Status(201, {"reference": case.reference, "occurred_at": event.occurred_at, "text": event.text})
 
 
 @router.post("/{reference}/assignment", response=CaseOut, auth=api_key_auth, summary="Assign or unassign")

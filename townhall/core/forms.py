@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.core.exceptions import NON_FIELD_ERRORS
 from django.utils.translation import gettext_lazy as _
 
 from townhall.core.errors import TownhallError
@@ -76,7 +77,7 @@ def error_list(form: forms.Form) -> list[dict[str, Any]]:
     items: list[dict[str, Any]] = []
     for name, messages in form.errors.items():
         for message in messages:
-            href = f"#{name}" if name != forms.forms.NON_FIELD_ERRORS else "#main-content"
+            href = f"#{name}" if name != NON_FIELD_ERRORS else "#main-content"
             items.append({"text": str(message), "href": href})
     return items
 

@@ -129,5 +129,7 @@ def inbound_mail(request: HttpRequest, payload: InboundMailIn) -> tuple[int, Any
 def case_notifications(request: HttpRequest, case_reference: str) -> list[Any]:
     key: ApiKey = request.auth  # type: ignore[attr-defined]
     return list(
-        notification_list_for_case(organisation=key.organisation, actor=actor_of(request), case_reference=case_reference)
+        notification_list_for_case(
+            organisation=key.organisation, actor=actor_of(request), case_reference=case_reference
+        )
     )

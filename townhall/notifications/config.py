@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 
 from townhall.notifications.scheduling import QuietHours
@@ -12,8 +14,9 @@ def get(name: str, default: object) -> object:
 
 
 def quiet_hours() -> QuietHours:
-    start, end = get("NOTIFICATIONS_SMS_QUIET_HOURS", ("21:00", "08:00"))  # type: ignore[misc]
-    return QuietHours.parse(str(start), str(end), str(get("NOTIFICATIONS_TIME_ZONE", "Europe/London")))
+    window: Any = get("NOTIFICATIONS_SMS_QUIET_HOURS", ("21:00", "08:00"))
+    start, end = str(window[0]), str(window[1])
+    return QuietHours.parse(start, end, str(get("NOTIFICATIONS_TIME_ZONE", "Europe/London")))
 
 
 def lease_seconds() -> float:

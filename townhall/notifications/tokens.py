@@ -46,7 +46,7 @@ def notification_id_from_token(token: str) -> int | None:
 
 
 def tokens_in(addresses: list[str]) -> list[str]:
-    found = []
+    found: list[str] = []
     for address in addresses:
         found.extend(m.group(1) for m in _ADDRESS.finditer(address))
     return found

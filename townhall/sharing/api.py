@@ -117,8 +117,9 @@ def data_request(
         request_id=request_id,
     )
     if not decision.allowed:
-        hidden = {policy.REASON_NO_AGREEMENT, policy.REASON_NOT_PARTY}
-        shown = [r for r in decision.reasons if r not in hidden]
+        # Reasons help a party fix its request; an outsider learns nothing, not even that the case exists.
+        outsider = {policy.REASON_NO_AGREEMENT, policy.REASON_NOT_PARTY} & set(decision.reasons)
+        shown = [] if outsider else list(decision.reasons)
         raise PermissionDenied(
             f"No data can be shared for that request{': ' + ', '.join(shown) if shown else ''}", code="access_denied"
         )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.utils.translation import gettext as _
@@ -10,11 +9,13 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from townhall.catalogue import selectors, services
 from townhall.catalogue.models import DefinitionStatus, DefinitionVersion
-from townhall.catalogue.views.common import error_list, handle, refused, render_staff
+from townhall.catalogue.views.common import breadcrumbs, error_list
 from townhall.core.errors import Conflict, NotFound, PermissionDenied, TooLarge, TownhallError, ValidationFailed
 from townhall.core.models import Organisation
 from townhall.core.permissions import can, organisations_of
 from townhall.core.roles import Permission
+from townhall.core.views.access import staff_required
+from townhall.core.views.rendering import error_page, render_staff
 
 
 def _where(request: HttpRequest, permission: Permission) -> list[Organisation]:
@@ -40,12 +41,12 @@ def _version_url(version: DefinitionVersion) -> str:
     )
 
 
-@login_required
+@staff_required
 @require_GET
 def definition_index(request: HttpRequest) -> HttpResponse:
     organisations = _where(request, Permission.VIEW_DEFINITIONS)
     if not organisations:
-        return refused(request, PermissionDenied(_("You need the view definitions permission")))
+        return error_page(request, PermissionDenied(_("You need the view definitions permission")))
     listing = [
         (
             o,
@@ -57,17 +58,27 @@ def definition_index(request: HttpRequest) -> HttpResponse:
     return render_staff(
         request,
         "catalogue/staff/index.html",
-        {"listing": listing, "can_edit": bool(_where(request, Permission.EDIT_DEFINITIONS))},
+        {
+            "listing": listing,
+            "can_edit": bool(_where(request, Permission.EDIT_DEFINITIONS)),
+            "breadcrumbs": breadcrumbs()[:1] + [{"text": _("Service definitions")}],
+        },
     )
 
 
-@login_required
+@staff_required
 @require_http_methods(["GET", "POST"])
 def definition_upload(request: HttpRequest) -> HttpResponse:
     organisations = _where(request, Permission.EDIT_DEFINITIONS)
     if not organisations:
-        return refused(request, PermissionDenied(_("You need the edit definitions permission")))
-    context: dict[str, object] = {"organisations": organisations, "errors": [], "source": "", "chosen": ""}
+        return error_page(request, PermissionDenied(_("You need the edit definitions permission")))
+    context: dict[str, object] = {
+        "organisations": organisations,
+        "errors": [],
+        "source": "",
+        "chosen": "",
+        "breadcrumbs": breadcrumbs((_("Upload a definition"), None)),
+    }
     if request.method == "POST":
         chosen = request.POST.get("organisation", organisations[0].slug if len(organisations) == 1 else "")
         context["chosen"] = chosen
@@ -97,7 +108,7 @@ def definition_upload(request: HttpRequest) -> HttpResponse:
                 errors = error_list(error, "#definition_file" if upload is not None else "#source")
                 context["summary"] = error.detail
             except TownhallError as error:
-                return handle(request, error)
+                return error_page(request, error)
             else:
                 return redirect(_version_url(version))
         context["errors"] = errors
@@ -105,7 +116,7 @@ def definition_upload(request: HttpRequest) -> HttpResponse:
     return render_staff(request, "catalogue/staff/upload.html", context)
 
 
-@login_required
+@staff_required
 @require_GET
 def version_detail(request: HttpRequest, organisation_slug: str, service_slug: str, number: int) -> HttpResponse:
     try:
@@ -115,8 +126,9 @@ def version_detail(request: HttpRequest, organisation_slug: str, service_slug: s
             organisation=organisation, actor=request.user, service_slug=service_slug, number=number
         )
     except TownhallError as error:
-        return handle(request, error)
+        return error_page(request, error)
     versions = list(service.versions.order_by("-number"))
+    problem = request.session.pop("catalogue_problem", None)
     return render_staff(
         request,
         "catalogue/staff/version.html",
@@ -128,9 +140,11 @@ def version_detail(request: HttpRequest, organisation_slug: str, service_slug: s
             "has_draft": any(v.status == DefinitionStatus.DRAFT for v in versions),
             "can_edit": can(request.user, organisation, Permission.EDIT_DEFINITIONS),
             "can_publish": can(request.user, organisation, Permission.PUBLISH_DEFINITIONS),
-            "errors": [f for f in version.findings if f.get("severity") == "error"],
-            "warnings": [f for f in version.findings if f.get("severity") != "error"],
-            "problem": request.session.pop("catalogue_problem", None),
+            "finding_errors": [f for f in version.findings if f.get("severity") == "error"],
+            "finding_warnings": [f for f in version.findings if f.get("severity") != "error"],
+            "problem": problem["title"] if problem else "",
+            "errors": problem["items"] if problem else [],
+            "breadcrumbs": breadcrumbs((f"{service.title}, {_('version')} {version.number}", None)),
         },
     )
 
@@ -160,35 +174,35 @@ def _act(request: HttpRequest, organisation_slug: str, service_slug: str, number
             "catalogue:version", organisation_slug=organisation_slug, service_slug=service_slug, number=number
         )
     except TownhallError as error:
-        return handle(request, error)
+        return error_page(request, error)
     return redirect(_version_url(version))
 
 
-@login_required
+@staff_required
 @require_POST
 def version_publish(request: HttpRequest, organisation_slug: str, service_slug: str, number: int) -> HttpResponse:
     return _act(request, organisation_slug, service_slug, number, "publish")
 
 
-@login_required
+@staff_required
 @require_POST
 def version_check(request: HttpRequest, organisation_slug: str, service_slug: str, number: int) -> HttpResponse:
     return _act(request, organisation_slug, service_slug, number, "check")
 
 
-@login_required
+@staff_required
 @require_POST
 def version_retire(request: HttpRequest, organisation_slug: str, service_slug: str, number: int) -> HttpResponse:
     return _act(request, organisation_slug, service_slug, number, "retire")
 
 
-@login_required
+@staff_required
 @require_POST
 def version_new_draft(request: HttpRequest, organisation_slug: str, service_slug: str, number: int) -> HttpResponse:
     return _act(request, organisation_slug, service_slug, number, "new_draft")
 
 
-@login_required
+@staff_required
 @require_GET
 def version_export(request: HttpRequest, organisation_slug: str, service_slug: str, number: int) -> HttpResponse:
     try:
@@ -198,29 +212,33 @@ def version_export(request: HttpRequest, organisation_slug: str, service_slug: s
         )
         text = services.definition_export(actor=request.user, version=version)
     except TownhallError as error:
-        return handle(request, error)
+        return error_page(request, error)
     response = HttpResponse(text, content_type="application/yaml; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{selectors.export_filename(version)}"'
     return response
 
 
-@login_required
+@staff_required
 @require_GET
 def adopt_index(request: HttpRequest) -> HttpResponse:
     organisations = _where(request, Permission.EDIT_DEFINITIONS)
     if not organisations:
-        return refused(request, PermissionDenied(_("You need the edit definitions permission")))
+        return error_page(request, PermissionDenied(_("You need the edit definitions permission")))
     own = {o.pk for o in organisations}
     others = [v for v in selectors.published_services() if v.service.organisation_id not in own]
-    return render_staff(request, "catalogue/staff/adopt.html", {"versions": others, "organisations": organisations})
+    return render_staff(
+        request,
+        "catalogue/staff/adopt.html",
+        {"versions": others, "organisations": organisations, "breadcrumbs": breadcrumbs((_("Adopt"), None))},
+    )
 
 
-@login_required
+@staff_required
 @require_POST
 def adopt(request: HttpRequest, version_id: int) -> HttpResponse:
     organisations = _where(request, Permission.EDIT_DEFINITIONS)
     if not organisations:
-        return refused(request, PermissionDenied(_("You need the edit definitions permission")))
+        return error_page(request, PermissionDenied(_("You need the edit definitions permission")))
     chosen = request.POST.get("organisation", organisations[0].slug)
     organisation = next((o for o in organisations if o.slug == chosen), None)
     try:
@@ -235,9 +253,14 @@ def adopt(request: HttpRequest, version_id: int) -> HttpResponse:
         return render_staff(
             request,
             "catalogue/staff/adopt.html",
-            {"versions": others, "organisations": organisations, "errors": error_list(error, "#directory")},
+            {
+                "versions": others,
+                "organisations": organisations,
+                "errors": error_list(error, "#directory"),
+                "breadcrumbs": breadcrumbs((_("Adopt"), None)),
+            },
             status=409,
         )
     except TownhallError as error:
-        return handle(request, error)
+        return error_page(request, error)
     return redirect(_version_url(draft))

@@ -35,12 +35,13 @@ from townhall.core.services.organisations import membership_grant, membership_re
 from townhall.core.views.access import staff_required
 from townhall.core.views.rendering import error_page, render_staff
 
-# Back-office areas of other apps, linked from staff home when their URL exists and the role allows.
-# (label, url name, permission in the organisation)
+# Back-office areas of other apps, linked from staff home when their URL exists and the role allows:
+# (label, url name, permission in the organisation). A URL may take the organisation's slug as
+# ``organisation_slug`` or ``organisation``, or nothing. Names not (yet) defined are left out.
 STAFF_AREAS: list[tuple[str, str, Permission]] = [
     ("Service definitions", "catalogue:staff-list", Permission.VIEW_DEFINITIONS),
     ("Cases", "cases:queue", Permission.VIEW_CASES),
-    ("Phone and face-to-face requests", "journeys:assisted-start", Permission.ASSISTED_DIGITAL),
+    ("Phone and face-to-face requests", "journeys:assisted", Permission.ASSISTED_DIGITAL),
     ("Data-sharing agreements", "sharing:agreements", Permission.MANAGE_AGREEMENTS),
     ("Insight", "insight:dashboard", Permission.VIEW_INSIGHT),
     ("Open data", "opendata:staff-datasets", Permission.PUBLISH_DATASETS),
@@ -53,7 +54,7 @@ def _area_links(request: HttpRequest, organisation: Organisation) -> list[dict[s
     for label, name, permission in STAFF_AREAS:
         if not can(request.user, organisation, permission):
             continue
-        for kwargs in ({"organisation": organisation.slug}, {}):
+        for kwargs in ({"organisation_slug": organisation.slug}, {"organisation": organisation.slug}, {}):
             try:
                 links.append({"text": label, "href": reverse(name, kwargs=kwargs or None)})
                 break
@@ -64,6 +65,13 @@ def _area_links(request: HttpRequest, organisation: Organisation) -> list[dict[s
     if can(request.user, organisation, Permission.MANAGE_API_KEYS):
         links.append({"text": "API keys", "href": reverse("core:api-keys", args=[organisation.slug])})
     return links
+
+
+def _crumbs(*trail: tuple[str, str | None]) -> list[dict[str, str]]:
+    items = [{"text": "Staff home", "href": reverse("core:staff-home")}]
+    for text, href in trail:
+        items.append({"text": text, "href": href} if href else {"text": text})
+    return items
 
 
 @staff_required
@@ -106,6 +114,7 @@ def members(request: HttpRequest, slug: str) -> HttpResponse:
         "errors": error_list(form),
         "field_error": lambda name: field_error(form, name),
         "roles": [(r.value, r.label) for r in Role if r != Role.PLATFORM_ADMIN],
+        "breadcrumbs": _crumbs(("Members", None)),
     }
     return render_staff(request, "core/members.html", context)
 
@@ -163,6 +172,7 @@ def api_keys(request: HttpRequest, slug: str) -> HttpResponse:
         "errors": error_list(form),
         "field_error": lambda name: field_error(form, name),
         "scopes": [(r.value, r.label) for r in Role if r != Role.PLATFORM_ADMIN],
+        "breadcrumbs": _crumbs(("API keys", None)),
     }
     return render_staff(request, "core/api_keys.html", context)
 
@@ -205,5 +215,6 @@ def organisation_new(request: HttpRequest) -> HttpResponse:
         "errors": error_list(form),
         "field_error": lambda name: field_error(form, name),
         "kinds": Organisation._meta.get_field("kind").choices,
+        "breadcrumbs": _crumbs(("Add an organisation", None)),
     }
     return render_staff(request, "core/organisation_new.html", context)

@@ -76,7 +76,7 @@ def _text_of(message: EmailMessage) -> str:
 
 
 def _attachments_of(message: EmailMessage) -> list[Attachment]:
-    found = []
+    found: list[Attachment] = []
     if message.get_content_type() == "multipart/report":
         return found
     for part in message.iter_attachments():

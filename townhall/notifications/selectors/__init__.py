@@ -19,7 +19,9 @@ from townhall.notifications.models import (
 )
 
 
-def notification_list_for_case(*, organisation: Organisation, actor: Any, case_reference: str) -> QuerySet[Notification]:
+def notification_list_for_case(
+    *, organisation: Organisation, actor: Any, case_reference: str
+) -> QuerySet[Notification]:
     """The case's messages, oldest first, each with its events prefetched (``notification.events.all()``)."""
     require(actor, organisation, Permission.VIEW_CASES)
     return (
@@ -51,9 +53,7 @@ def notification_get(*, organisation: Organisation, actor: Any, notification_id:
     return notification
 
 
-def inbound_list_for_case(
-    *, organisation: Organisation, actor: Any, case_reference: str
-) -> QuerySet[InboundMessage]:
+def inbound_list_for_case(*, organisation: Organisation, actor: Any, case_reference: str) -> QuerySet[InboundMessage]:
     require(actor, organisation, Permission.VIEW_CASES)
     return (
         InboundMessage.objects.filter(organisation=organisation, case_reference=case_reference)

@@ -4,7 +4,6 @@ resend after a crash carries the same Message-ID; Reply-To is a signed reply+<to
 from __future__ import annotations
 
 import smtplib
-import socket
 
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
@@ -52,12 +51,14 @@ class SmtpSender:
             codes = [code for code, _ in exc.recipients.values()]
             if codes and all(400 <= code < 500 for code in codes):
                 raise TechnicalFailure(f"Recipient deferred: {exc.recipients}", status_code=codes[0]) from exc
-            raise PermanentFailure(f"Recipient refused: {exc.recipients}", status_code=codes[0] if codes else None) from exc
+            raise PermanentFailure(
+                f"Recipient refused: {exc.recipients}", status_code=codes[0] if codes else None
+            ) from exc
         except smtplib.SMTPResponseException as exc:
             if 400 <= exc.smtp_code < 500:
                 raise TechnicalFailure(f"SMTP {exc.smtp_code}: {exc.smtp_error!r}", status_code=exc.smtp_code) from exc
             raise PermanentFailure(f"SMTP {exc.smtp_code}: {exc.smtp_error!r}", status_code=exc.smtp_code) from exc
-        except (smtplib.SMTPException, OSError, socket.timeout) as exc:
+        except (TimeoutError, smtplib.SMTPException, OSError) as exc:
             raise TechnicalFailure(f"SMTP relay unavailable: {exc.__class__.__name__}: {exc}") from exc
         if not sent:
             raise TechnicalFailure("The SMTP relay did not take the message")

@@ -129,7 +129,9 @@ def notification_deliver(*, claim: Claim, worker: str) -> str:
     try:
         sender = sender_for(notification.organisation)
         message = _message(notification, claim)
-        result = sender.find_by_reference(message.reference) if claim.retry and isinstance(sender, ReferenceLookup) else None
+        result = (
+            sender.find_by_reference(message.reference) if claim.retry and isinstance(sender, ReferenceLookup) else None
+        )
         if result is None:
             send = sender.send_sms if notification.channel == Channel.SMS else sender.send_email
             result = send(message)

@@ -20,8 +20,16 @@ from townhall.notifications.tokens import notification_id_from_token, tokens_in
 
 logger = logging.getLogger("townhall.notifications.inbound")
 
-EXECUTABLE_MIME = ("application/x-msdownload", "application/x-executable", "application/x-mach-binary",
-                   "application/x-elf", "application/x-dosexec", "application/vnd.microsoft.portable-executable")  # fmt: skip
+EXECUTABLE_MIME = frozenset(
+    {
+        "application/x-msdownload",
+        "application/x-executable",
+        "application/x-mach-binary",
+        "application/x-elf",
+        "application/x-dosexec",
+        "application/vnd.microsoft.portable-executable",
+    }
+)
 
 
 def default_scanner() -> VirusScanner:

@@ -41,7 +41,9 @@ def normalise_recipient(channel: str, to: str) -> str:
             validate_email(to)
         except DjangoValidationError as exc:
             raise ValidationFailed(
-                f"{to!r} is not an email address", code="invalid_recipient", errors=[FieldError("invalid", str(exc), "to")]
+                f"{to!r} is not an email address",
+                code="invalid_recipient",
+                errors=[FieldError("invalid", str(exc), "to")],
             ) from exc
         return to
     phone = _PHONE_JUNK.sub("", to)

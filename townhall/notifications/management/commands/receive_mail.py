@@ -25,7 +25,10 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         handler = InboundMailHandler(accept_domains=options["accept_domain"])
         controller = Controller(
-            handler, hostname=options["host"], port=options["port"], data_size_limit=hard_size_limit(),
+            handler,
+            hostname=options["host"],
+            port=options["port"],
+            data_size_limit=hard_size_limit(),
             decode_data=False,
         )
         stop = threading.Event()

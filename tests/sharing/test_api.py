@@ -1,0 +1,99 @@
+"""Partner systems query shared data under /api/v1/sharing/ with their API keys; answers follow the agreement."""
+
+from __future__ import annotations
+
+import pytest
+
+from townhall.core.roles import Role
+from townhall.core.services.api_keys import api_key_create
+
+
+@pytest.fixture
+def trust_key(trust, trust_admin):
+    _, secret = api_key_create(actor=trust_admin, organisation=trust, name="Discharge system", scopes=[Role.PARTNER_OFFICER])
+    return secret
+
+
+@pytest.fixture
+def caseworker_key(trust, trust_admin):
+    _, secret = api_key_create(actor=trust_admin, organisation=trust, name="Read only", scopes=[Role.CASEWORKER])
+    return secret
+
+
+def ask(client, secret, body, request_id="req-000000001"):
+    return client.post(
+        "/api/v1/sharing/requests",
+        body,
+        content_type="application/json",
+        headers={"Authorization": f"Bearer {secret}", "Request-Id": request_id},
+    )
+
+
+def body(agreement, case, **overrides):
+    values = {
+        "agreement": agreement.code,
+        "purpose": "hospital-discharge",
+        "case_reference": case.reference,
+        "fields": ["full_name", "postcode", "case.resident_email", "age"],
+    }
+    values.update(overrides)
+    return values
+
+
+def test_a_data_request_returns_only_agreed_fields(client, agreement, resident_case, trust_key):
+    response = ask(client, trust_key, body(agreement, resident_case))
+    assert response.status_code == 200, response.content
+    data = response.json()
+    assert data["fields"] == {"full_name": "Gwen Jones", "postcode": "DN1 2AB", "case.resident_email": "gwen@example.test"}
+    assert data["refused_fields"] == ["age"]
+
+
+def test_a_wrong_purpose_is_a_problem_with_a_stable_code(client, agreement, resident_case, trust_key):
+    response = ask(client, trust_key, body(agreement, resident_case, purpose="fraud-prevention"))
+    assert response.status_code == 403
+    assert response.json()["code"] == "access_denied"
+    assert "purpose_not_agreed" in response.json()["detail"]
+
+
+def test_a_replayed_request_is_refused(client, agreement, resident_case, trust_key):
+    assert ask(client, trust_key, body(agreement, resident_case), "req-replay-1").status_code == 200
+    replay = ask(client, trust_key, body(agreement, resident_case), "req-replay-1")
+    assert replay.status_code == 409
+    assert replay.json()["code"] == "replayed_request"
+
+
+def test_an_unknown_case_and_a_non_party_look_the_same(client, agreement, resident_case, district, make_staff):
+    admin = make_staff(district, Role.ORGANISATION_ADMIN)
+    _, outsider = api_key_create(actor=admin, organisation=district, name="Outsider", scopes=[Role.PARTNER_OFFICER])
+    unknown = ask(client, outsider, body(agreement, resident_case, case_reference="HX7K-9M3T"), "req-outsider-1")
+    not_party = ask(client, outsider, body(agreement, resident_case), "req-outsider-2")
+    assert unknown.status_code == not_party.status_code == 403
+    assert unknown.json()["detail"] == not_party.json()["detail"]
+
+
+def test_a_key_without_the_sharing_scope_is_refused(client, agreement, resident_case, caseworker_key):
+    response = ask(client, caseworker_key, body(agreement, resident_case))
+    assert response.status_code == 403
+
+
+def test_requests_need_a_key_and_a_request_id(client, agreement, resident_case, trust_key):
+    assert ask(client, "th_nope", body(agreement, resident_case)).status_code == 401
+    missing = client.post(
+        "/api/v1/sharing/requests",
+        body(agreement, resident_case),
+        content_type="application/json",
+        headers={"Authorization": f"Bearer {trust_key}"},
+    )
+    assert missing.status_code == 422
+    assert missing.json()["code"] == "validation_failed"
+
+
+def test_the_public_register_has_agreements_in_force_and_no_personal_data(client, agreement, resident_case):
+    response = client.get("/api/v1/sharing/register")
+    assert response.status_code == 200
+    (entry,) = response.json()
+    assert entry["id"] == agreement.code
+    assert entry["purposes"] == ["hospital-discharge"]
+    assert {p["code"] for p in entry["parties"]} == {"E10000901", "R9X"}
+    assert "Gwen" not in response.content.decode()
+    assert resident_case.reference not in response.content.decode()
