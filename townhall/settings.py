@@ -204,6 +204,29 @@ TASKS = {
     }
 }
 
+# --- Notifications (outbox, senders, replies by email; see docs/operations.md) ---------
+NOTIFICATIONS_DEFAULT_SENDER = os.environ.get("NOTIFICATIONS_DEFAULT_SENDER", "local")  # local | smtp
+NOTIFICATIONS_REPLY_DOMAIN = os.environ.get("NOTIFICATIONS_REPLY_DOMAIN", "replies.townhall.localhost")
+NOTIFICATIONS_SMS_QUIET_HOURS = tuple(os.environ.get("NOTIFICATIONS_SMS_QUIET_HOURS", "21:00-08:00").split("-", 1))
+NOTIFICATIONS_LEASE_SECONDS = float(os.environ.get("NOTIFICATIONS_LEASE_SECONDS", "120"))
+NOTIFICATIONS_MAX_ATTEMPTS = int(os.environ.get("NOTIFICATIONS_MAX_ATTEMPTS", "8"))
+NOTIFICATIONS_BACKOFF_BASE_SECONDS = float(os.environ.get("NOTIFICATIONS_BACKOFF_BASE_SECONDS", "30"))
+NOTIFICATIONS_BACKOFF_CAP_SECONDS = float(os.environ.get("NOTIFICATIONS_BACKOFF_CAP_SECONDS", "3600"))
+NOTIFICATIONS_PROVIDER_TIMEOUT_SECONDS = float(os.environ.get("NOTIFICATIONS_PROVIDER_TIMEOUT_SECONDS", "10"))
+NOTIFY_CALLBACK_TOKEN = os.environ.get("NOTIFY_CALLBACK_TOKEN", "")
+NOTIFY_ALLOW_TEST_KEY = _env_bool("NOTIFY_ALLOW_TEST_KEY", False)
+INBOUND_WEBHOOK_TOKEN = os.environ.get("INBOUND_WEBHOOK_TOKEN", "")
+INBOUND_MAIL_HANDLER = os.environ.get("INBOUND_MAIL_HANDLER", "townhall.cases.inbound.handle_reply")
+INBOUND_MAIL_MAX_BYTES = int(os.environ.get("INBOUND_MAIL_MAX_BYTES", str(10 * 1024 * 1024)))
+INBOUND_ATTACHMENT_MAX_BYTES = int(os.environ.get("INBOUND_ATTACHMENT_MAX_BYTES", str(5 * 1024 * 1024)))
+CLAMAV_SOCKET = os.environ.get("CLAMAV_SOCKET", "")
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = _env_bool("EMAIL_USE_TLS", False)
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Townhall <no-reply@townhall.localhost>")
+
 # --- Security -------------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

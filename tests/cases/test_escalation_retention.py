@@ -87,3 +87,23 @@ def test_retention_deletes_when_the_definition_says_so(county, answers, make_sta
     report = cases_retention()
     assert report.deleted == [case.reference]
     assert not Case.objects.filter(pk=case.pk).exists()
+
+
+def test_retention_removes_document_files_after_commit(
+    county, case, make_staff, settings, tmp_path, django_capture_on_commit_callbacks
+) -> None:
+    from django.core.files.storage import default_storage
+
+    from tests.cases.test_documents import PNG, FakeScanner
+    from townhall.cases.services import document_upload
+
+    settings.MEDIA_ROOT = tmp_path
+    document = document_upload(case=case, file=io.BytesIO(PNG), filename="p.png", actor=None, scanner=FakeScanner())
+    name = document.file.name
+    assert default_storage.exists(name)
+    case_transition(case=case, transition_id="refuse", actor=make_staff(county, Role.CASEWORKER), reason="No")
+    Case.objects.filter(pk=case.pk).update(decided_at=timezone.now() - dt.timedelta(days=400))
+    with django_capture_on_commit_callbacks(execute=True):
+        assert cases_retention().anonymised == [case.reference]
+    assert not default_storage.exists(name)
+    assert not case.documents.exists()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import socket
 import threading
+import time
 from collections import Counter
 from email import message_from_bytes
 from email.message import Message
@@ -17,6 +18,7 @@ class CountingHandler:
     def __init__(self) -> None:
         self.lock = threading.Lock()
         self.messages: list[Message] = []
+        self.times: list[float] = []  # wall clock when each message's final dot arrived
         self.envelopes: list[tuple[str, list[str]]] = []
         self.temporary_failures = 0  # answer 451 to the next N messages
         self.permanent_rcpt: set[str] = set()
@@ -38,6 +40,7 @@ class CountingHandler:
                 self.temporary_failures -= 1
                 return "451 4.3.0 Try again later"
             self.messages.append(message_from_bytes(envelope.content))
+            self.times.append(time.time())
             self.envelopes.append((envelope.mail_from, list(envelope.rcpt_tos)))
         return "250 2.0.0 Queued"
 

@@ -199,3 +199,24 @@ def test_queue_enqueues_the_delivery_task_after_commit(district: Any, django_cap
     task = DBTaskResult.objects.get()
     assert task.args_kwargs["kwargs"] == {"notification_id": n.pk}
     assert task.queue_name == "notifications"
+
+
+def test_deliver_notifications_command_runs_once(district: Any) -> None:
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    queue_emails(district, 3)
+    out = StringIO()
+    call_command("deliver_notifications", "--once", "--worker-id", "loop-test", stdout=out)
+    assert set(Notification.objects.values_list("status", flat=True)) == {Status.DELIVERED}
+    assert "Stopped after 3 deliveries" in out.getvalue()
+
+
+def test_release_gives_back_unstarted_claims(district: Any) -> None:
+    from townhall.notifications.services.delivery import notification_release
+
+    queue_emails(district, 3)
+    notification_claim_due(worker="stopping", limit=3)
+    assert notification_release(worker="stopping") == 3
+    assert set(Notification.objects.values_list("status", "attempts")) == {(Status.CREATED, 0)}

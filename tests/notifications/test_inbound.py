@@ -274,3 +274,33 @@ def test_receive_mail_smtp_server_stores_and_routes_replies(district: Any) -> No
     statuses = sorted(InboundMessage.objects.values_list("status", flat=True))
     assert statuses == ["matched", "triage"]
     assert received == ["HX7K-9M3T"]
+
+
+def test_without_a_handler_matched_mail_waits_in_triage(sent: Notification, settings: Any) -> None:
+    settings.INBOUND_MAIL_HANDLER = ""
+    message = inbound_receive(raw=mail(to=reply_address(sent.pk)), rcpt_to=[reply_address(sent.pk)])
+    assert message.status == "triage" and message.triage_reasons == ["no_inbound_handler"]
+    settings.INBOUND_MAIL_HANDLER = "townhall.nowhere.handle_reply"
+    message = inbound_receive(raw=mail(to=reply_address(sent.pk)), rcpt_to=[reply_address(sent.pk)])
+    assert message.status == "triage" and message.triage_reasons == ["handler_failed"]
+
+
+def test_triage_selectors_are_scoped(sent: Notification, county: Any, make_staff: Any) -> None:
+    from townhall.core.errors import PermissionDenied
+    from townhall.core.roles import Role
+    from townhall.notifications.selectors import inbound_triage_list, inbound_unrouted_list
+
+    inbound_receive(raw=mail(to=reply_address(sent.pk), headers={"Received-SPF": "fail"}), rcpt_to=[reply_address(sent.pk)])
+    inbound_receive(raw=mail(subject="hello", body="no reference"))
+    caseworker = make_staff(sent.organisation, Role.CASEWORKER)
+    other = make_staff(county, Role.CASEWORKER)
+    assert [m.triage_reasons for m in inbound_triage_list(organisation=sent.organisation, actor=caseworker)] == [
+        ["spf_failed"]
+    ]
+    assert list(inbound_triage_list(organisation=county, actor=other)) == []
+    with pytest.raises(PermissionDenied):
+        inbound_triage_list(organisation=county, actor=caseworker)
+    with pytest.raises(PermissionDenied):
+        inbound_unrouted_list(actor=caseworker)
+    admin = make_staff(county, Role.PLATFORM_ADMIN)
+    assert [m.subject for m in inbound_unrouted_list(actor=admin)] == ["hello"]

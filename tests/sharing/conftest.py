@@ -92,7 +92,9 @@ def draft_agreement(county: Organisation, trust: Organisation, county_admin: Any
             retention_days_at_recipient=365,
         ),
     )
-    agreement_party_add(actor=county_admin, agreement=agreement, organisation=trust, role="joint_controller", receives=True)
+    agreement_party_add(
+        actor=county_admin, agreement=agreement, organisation=trust, role="joint_controller", receives=True
+    )
     agreement_item_add(
         actor=county_admin,
         agreement=agreement,
@@ -104,8 +106,9 @@ def draft_agreement(county: Organisation, trust: Organisation, county_admin: Any
 
 
 @pytest.fixture
-def agreement(draft_agreement: Agreement, county: Organisation, trust: Organisation, county_admin: Any,
-              trust_admin: Any) -> Agreement:
+def agreement(
+    draft_agreement: Agreement, county: Organisation, trust: Organisation, county_admin: Any, trust_admin: Any
+) -> Agreement:
     agreement_approve(actor=county_admin, agreement=draft_agreement, organisation=county)
     return agreement_approve(actor=trust_admin, agreement=draft_agreement, organisation=trust)
 

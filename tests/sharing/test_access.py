@@ -39,7 +39,9 @@ def decide(agreement, trust, case, actor, **overrides):
     return access_decide(**values)
 
 
-def test_only_agreed_fields_are_allowed_and_both_sides_are_audited(agreement, trust, county, resident_case, partner_officer):
+def test_only_agreed_fields_are_allowed_and_both_sides_are_audited(
+    agreement, trust, county, resident_case, partner_officer
+):
     decision = decide(agreement, trust, resident_case, partner_officer)
     assert decision.allowed
     assert decision.fields == ("full_name", "postcode")
@@ -59,7 +61,9 @@ def test_only_agreed_fields_are_allowed_and_both_sides_are_audited(agreement, tr
         ({"fields": ["age", "receives_pip"]}, policy.REASON_FIELD),
     ],
 )
-def test_refusals_are_logged_and_audited_with_their_reason(agreement, trust, resident_case, partner_officer, overrides, reason):
+def test_refusals_are_logged_and_audited_with_their_reason(
+    agreement, trust, resident_case, partner_officer, overrides, reason
+):
     decision = decide(agreement, trust, resident_case, partner_officer, **overrides)
     assert not decision.allowed
     assert reason in decision.reasons
@@ -105,7 +109,9 @@ def test_a_tampered_audit_trail_is_caught_after_sharing(agreement, trust, reside
     assert audit_chains_verify()[event.chain] is not None
 
 
-def test_a_referral_opens_a_partner_case_with_only_agreed_fields(agreement, county, trust, resident_case, make_staff, discharge):
+def test_a_referral_opens_a_partner_case_with_only_agreed_fields(
+    agreement, county, trust, resident_case, make_staff, discharge
+):
     caseworker = make_staff(county, Role.CASEWORKER)
     referral = referral_create(
         actor=caseworker,
@@ -126,7 +132,9 @@ def test_a_referral_opens_a_partner_case_with_only_agreed_fields(agreement, coun
     assert partner_case.reference in told.body
     (seen,) = referrals_for_case(organisation=county, actor=caseworker, case=resident_case)
     assert seen.target_case.state == "referred"
-    assert access_log_for_case(organisation=county, actor=caseworker, case_reference=resident_case.reference).count() == 1
+    assert (
+        access_log_for_case(organisation=county, actor=caseworker, case_reference=resident_case.reference).count() == 1
+    )
 
 
 def test_a_referral_outside_the_agreement_is_refused(agreement, county, trust, resident_case, make_staff, discharge):

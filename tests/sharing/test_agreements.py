@@ -18,7 +18,9 @@ from townhall.sharing.services.agreements import (
 )
 
 
-def test_an_agreement_comes_into_force_only_when_every_party_approves(draft_agreement, county, trust, county_admin, trust_admin):
+def test_an_agreement_comes_into_force_only_when_every_party_approves(
+    draft_agreement, county, trust, county_admin, trust_admin
+):
     agreement_approve(actor=county_admin, agreement=draft_agreement, organisation=county)
     draft_agreement.refresh_from_db()
     assert draft_agreement.status == AgreementStatus.DRAFT
@@ -52,7 +54,13 @@ def test_an_agreement_records_the_ico_checklist(county, county_admin):
             ),
         )
     codes = {e.code for e in caught.value.errors}
-    assert codes == {"title_required", "unknown_purpose", "unknown_lawful_basis", "dates_out_of_order", "retention_required"}
+    assert codes == {
+        "title_required",
+        "unknown_purpose",
+        "unknown_lawful_basis",
+        "dates_out_of_order",
+        "retention_required",
+    }
 
 
 def test_items_name_real_fields_of_the_holders_service(draft_agreement, county, county_admin):
@@ -63,10 +71,13 @@ def test_items_name_real_fields_of_the_holders_service(draft_agreement, county, 
     assert caught.value.code == "unknown_field"
 
 
-def test_an_active_agreement_cannot_be_changed_and_can_be_suspended(agreement, county, county_admin, trust, trust_admin):
+def test_an_active_agreement_cannot_be_changed_and_can_be_suspended(
+    agreement, county, county_admin, trust, trust_admin
+):
     with pytest.raises(Conflict):
-        agreement_item_add(actor=county_admin, agreement=agreement, holder=county, service_slug="blue-badge",
-                           fields=["age"])
+        agreement_item_add(
+            actor=county_admin, agreement=agreement, holder=county, service_slug="blue-badge", fields=["age"]
+        )
     suspended = agreement_suspend(actor=trust_admin, agreement=agreement, organisation=trust, reason="Breach reported")
     assert suspended.status == AgreementStatus.SUSPENDED
     assert not suspended.parties.filter(approved_at__isnull=False).exists()  # every party approves again

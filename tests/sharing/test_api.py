@@ -10,7 +10,9 @@ from townhall.core.services.api_keys import api_key_create
 
 @pytest.fixture
 def trust_key(trust, trust_admin):
-    _, secret = api_key_create(actor=trust_admin, organisation=trust, name="Discharge system", scopes=[Role.PARTNER_OFFICER])
+    _, secret = api_key_create(
+        actor=trust_admin, organisation=trust, name="Discharge system", scopes=[Role.PARTNER_OFFICER]
+    )
     return secret
 
 
@@ -44,7 +46,11 @@ def test_a_data_request_returns_only_agreed_fields(client, agreement, resident_c
     response = ask(client, trust_key, body(agreement, resident_case))
     assert response.status_code == 200, response.content
     data = response.json()
-    assert data["fields"] == {"full_name": "Gwen Jones", "postcode": "DN1 2AB", "case.resident_email": "gwen@example.test"}
+    assert data["fields"] == {
+        "full_name": "Gwen Jones",
+        "postcode": "DN1 2AB",
+        "case.resident_email": "gwen@example.test",
+    }
     assert data["refused_fields"] == ["age"]
 
 

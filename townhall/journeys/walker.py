@@ -145,6 +145,8 @@ def walk(version: DefinitionVersion, *, max_branches: int = MAX_BRANCHES) -> lis
                     _run(version, definition, branch, seen)
                 except TownhallError as error:
                     branch.outcome = f"{error.code}: {error.detail}"
+                except Exception as error:  # a designer's tool: report what broke, keep walking
+                    branch.outcome = f"error: {type(error).__name__}: {error}"
                 raise _Rollback
         except _Rollback:
             pass

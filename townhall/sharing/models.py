@@ -122,3 +122,61 @@ class Referral(TimestampedModel):
 
     def __str__(self) -> str:
         return f"{self.source_case_id} → {self.target_case_id}"
+
+
+class RightsRequestKind(models.TextChoices):
+    SUBJECT_ACCESS = "subject_access", "Subject access"
+    ERASURE = "erasure", "Erasure"
+    RECTIFICATION = "rectification", "Rectification"
+
+
+class RightsRequestStatus(models.TextChoices):
+    RECEIVED = "received", "Received"
+    GATHERED = "gathered", "Gathered"
+    WAITING_ON_RECIPIENTS = "waiting_on_recipients", "Waiting on recipients"
+    COMPLETED = "completed", "Completed"
+
+
+class RightsRequest(TimestampedModel):
+    """A resident's request under UK GDPR: subject access (Art. 15), erasure (Art. 17) or rectification (Art. 16).
+
+    The statutory clock is one calendar month from receipt (``due_on``).
+    """
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="rights_requests")
+    kind = models.CharField(max_length=20, choices=RightsRequestKind.choices)
+    reference = models.CharField(max_length=12, unique=True)
+    resident_email = models.EmailField()
+    resident_name = models.CharField(max_length=200, blank=True)
+    case_references = models.JSONField(default=list)  # the cases it concerns (erasure, rectification)
+    details = models.TextField(blank=True)  # what to correct, for rectification
+    received_on = models.DateField()
+    due_on = models.DateField()
+    status = models.CharField(max_length=24, choices=RightsRequestStatus.choices, default=RightsRequestStatus.RECEIVED)
+    bundle = models.JSONField(null=True, blank=True)  # the machine-readable answer to a subject access request
+    completed_at = models.DateTimeField(null=True, blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+
+    def __str__(self) -> str:
+        return f"{self.reference} ({self.kind})"
+
+
+class RecipientNotice(models.Model):
+    """An erasure or rectification passed on to an organisation that received the data; tracked to completion."""
+
+    request = models.ForeignKey(RightsRequest, on_delete=models.CASCADE, related_name="notices")
+    recipient = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="rights_notices")
+    agreement = models.ForeignKey(Agreement, on_delete=models.PROTECT, related_name="+")
+    case_reference = models.CharField(max_length=12)  # the recipient's own case
+    sent_at = models.DateTimeField()
+    completed_at = models.DateTimeField(null=True, blank=True)
+    completed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    outcome = models.TextField(blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["request", "recipient", "case_reference"], name="rights_notice_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.request.reference} → {self.recipient.code}"

@@ -104,7 +104,7 @@ def _state_label(definition: ServiceDefinition, state_id: str) -> str:
 
 def _event_item(event: CaseEvent, definition: ServiceDefinition) -> TimelineItem:
     label = _state_label
-    titles = {
+    titles: dict[str, str] = {
         CaseEventKind.OPENED: f"Case opened ({event.data.get('channel', '')})",
         CaseEventKind.TRANSITION: f"{label(definition, event.from_state)} → {label(definition, event.to_state)}",
         CaseEventKind.RULE: f"Automatic rule {event.rule}"

@@ -6,6 +6,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from django.core.files.storage import default_storage
 from django.db import transaction
 from django.db.models import ProtectedError
 from django.utils import timezone
@@ -47,9 +48,15 @@ def _due(now: datetime) -> list[tuple[Case, str]]:
 
 
 def _remove_documents(case: Case) -> None:
-    for document in Document.objects.filter(case=case):
-        document.file.delete(save=False)
-        document.delete()
+    """Delete the case's document rows now and their files once the transaction commits."""
+    names = list(Document.objects.filter(case=case).values_list("file", flat=True))
+    Document.objects.filter(case=case).delete()
+
+    def remove_files() -> None:
+        for name in names:
+            default_storage.delete(name)
+
+    transaction.on_commit(remove_files)
 
 
 def _anonymise(case: Case, now: datetime) -> None:
@@ -81,7 +88,7 @@ def cases_retention(*, dry_run: bool = False, now: datetime | None = None) -> Re
             for case, action in items:
                 if action == "delete" and not dry_run:
                     try:
-                        with transaction.atomic():
+                        with transaction.atomic():  # a rolled-back savepoint drops its on_commit too
                             _remove_documents(case)
                             case.delete()
                         done["deleted"].append(case.reference)

@@ -162,4 +162,4 @@ def document(request: HttpRequest, organisation_slug: str, reference: str, docum
     )
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"
-    return response
+    return response  # type: ignore[return-value]

@@ -61,7 +61,7 @@ def definition_index(request: HttpRequest) -> HttpResponse:
         {
             "listing": listing,
             "can_edit": bool(_where(request, Permission.EDIT_DEFINITIONS)),
-            "breadcrumbs": breadcrumbs()[:1] + [{"text": _("Service definitions")}],
+            "breadcrumbs": [*breadcrumbs()[:1], {"text": _("Service definitions")}],
         },
     )
 

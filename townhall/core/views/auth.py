@@ -16,6 +16,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django_otp import login as otp_login
 from django_otp.plugins.otp_static.models import StaticDevice
@@ -80,7 +81,7 @@ def sign_in_page(request: HttpRequest) -> HttpResponse:
             if two_factor.has_confirmed_totp(user):
                 return redirect("core:sign-in-code")
             return redirect("core:sign-in-set-up")
-        form.add_error("password", "The username, email address or password is not right")
+        form.add_error("password", _("The username, email address or password is not right"))
     context = {
         "form": form,
         "errors": error_list(form),

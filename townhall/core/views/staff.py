@@ -8,6 +8,8 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop as N_
 from django.views.decorators.http import require_POST
 
 from townhall.core.errors import TownhallError
@@ -39,13 +41,13 @@ from townhall.core.views.rendering import error_page, render_staff
 # (label, url name, permission in the organisation). A URL may take the organisation's slug as
 # ``organisation_slug`` or ``organisation``, or nothing. Names not (yet) defined are left out.
 STAFF_AREAS: list[tuple[str, str, Permission]] = [
-    ("Service definitions", "catalogue:staff-list", Permission.VIEW_DEFINITIONS),
-    ("Cases", "cases:queue", Permission.VIEW_CASES),
-    ("Phone and face-to-face requests", "journeys:assisted", Permission.ASSISTED_DIGITAL),
-    ("Data-sharing agreements", "sharing:agreements", Permission.MANAGE_AGREEMENTS),
-    ("Insight", "insight:dashboard", Permission.VIEW_INSIGHT),
-    ("Open data", "opendata:staff-datasets", Permission.PUBLISH_DATASETS),
-    ("Investment portfolio", "portfolio:initiatives", Permission.MANAGE_PORTFOLIO),
+    (N_("Service definitions"), "catalogue:staff-list", Permission.VIEW_DEFINITIONS),
+    (N_("Cases"), "cases:queue", Permission.VIEW_CASES),
+    (N_("Phone and face-to-face requests"), "journeys:assisted", Permission.ASSISTED_DIGITAL),
+    (N_("Data-sharing agreements"), "sharing:agreements", Permission.MANAGE_AGREEMENTS),
+    (N_("Insight"), "insight:dashboard", Permission.VIEW_INSIGHT),
+    (N_("Open data"), "opendata:staff-datasets", Permission.PUBLISH_DATASETS),
+    (N_("Investment portfolio"), "portfolio:initiatives", Permission.MANAGE_PORTFOLIO),
 ]
 
 
@@ -61,14 +63,14 @@ def _area_links(request: HttpRequest, organisation: Organisation) -> list[dict[s
             except NoReverseMatch:
                 continue
     if can(request.user, organisation, Permission.MANAGE_MEMBERS):
-        links.append({"text": "Members", "href": reverse("core:members", args=[organisation.slug])})
+        links.append({"text": N_("Members"), "href": reverse("core:members", args=[organisation.slug])})
     if can(request.user, organisation, Permission.MANAGE_API_KEYS):
-        links.append({"text": "API keys", "href": reverse("core:api-keys", args=[organisation.slug])})
+        links.append({"text": N_("API keys"), "href": reverse("core:api-keys", args=[organisation.slug])})
     return links
 
 
 def _crumbs(*trail: tuple[str, str | None]) -> list[dict[str, str]]:
-    items = [{"text": "Staff home", "href": reverse("core:staff-home")}]
+    items = [{"text": _("Staff home"), "href": reverse("core:staff-home")}]
     for text, href in trail:
         items.append({"text": text, "href": href} if href else {"text": text})
     return items
@@ -105,7 +107,8 @@ def members(request: HttpRequest, slug: str) -> HttpResponse:
         except TownhallError as error:
             add_service_error(form, error, "identifier")
         else:
-            messages.success(request, f"{user.get_username()} is now {Role(form.cleaned_data['role']).label.lower()}")
+            role_label = _(Role(form.cleaned_data["role"]).label).lower()
+            messages.success(request, _("%(name)s is now %(role)s") % {"name": user.get_username(), "role": role_label})
             return redirect("core:members", slug=organisation.slug)
     context: dict[str, Any] = {
         "organisation": organisation,
@@ -114,7 +117,7 @@ def members(request: HttpRequest, slug: str) -> HttpResponse:
         "errors": error_list(form),
         "field_error": lambda name: field_error(form, name),
         "roles": [(r.value, r.label) for r in Role if r != Role.PLATFORM_ADMIN],
-        "breadcrumbs": _crumbs(("Members", None)),
+        "breadcrumbs": _crumbs((_("Members"), None)),
     }
     return render_staff(request, "core/members.html", context)
 
@@ -135,7 +138,9 @@ def member_revoke(request: HttpRequest, slug: str) -> HttpResponse:
                 membership_revoke(
                     actor=request.user, organisation=organisation, user=membership.user, role=Role(membership.role)
                 )
-                messages.success(request, f"Removed the {Role(membership.role).label.lower()} role")
+                messages.success(
+                    request, _("Removed the %(role)s role") % {"role": _(Role(membership.role).label).lower()}
+                )
     except TownhallError as error:
         return error_page(request, error)
     return redirect("core:members", slug=organisation.slug)
@@ -172,7 +177,7 @@ def api_keys(request: HttpRequest, slug: str) -> HttpResponse:
         "errors": error_list(form),
         "field_error": lambda name: field_error(form, name),
         "scopes": [(r.value, r.label) for r in Role if r != Role.PLATFORM_ADMIN],
-        "breadcrumbs": _crumbs(("API keys", None)),
+        "breadcrumbs": _crumbs((_("API keys"), None)),
     }
     return render_staff(request, "core/api_keys.html", context)
 
@@ -185,7 +190,7 @@ def api_key_revoke_view(request: HttpRequest, slug: str, key_id: int) -> HttpRes
         key = api_key_revoke(actor=request.user, organisation=organisation, key_id=key_id)
     except TownhallError as error:
         return error_page(request, error)
-    messages.success(request, f"The key “{key.name}” is revoked")
+    messages.success(request, _("The key “%(name)s” is revoked") % {"name": key.name})
     return redirect("core:api-keys", slug=organisation.slug)
 
 
@@ -208,13 +213,13 @@ def organisation_new(request: HttpRequest) -> HttpResponse:
         except TownhallError as error:
             add_service_error(form, error, ORGANISATION_ERROR_FIELDS.get(error.code))
         else:
-            messages.success(request, f"{organisation.name} is on the platform")
+            messages.success(request, _("%(name)s is on the platform") % {"name": organisation.name})
             return redirect("core:staff-home")
     context = {
         "form": form,
         "errors": error_list(form),
         "field_error": lambda name: field_error(form, name),
         "kinds": Organisation._meta.get_field("kind").choices,
-        "breadcrumbs": _crumbs(("Add an organisation", None)),
+        "breadcrumbs": _crumbs((_("Add an organisation"), None)),
     }
     return render_staff(request, "core/organisation_new.html", context)

@@ -76,3 +76,13 @@ def outbox_list(*, organisation: Organisation, actor: Any) -> QuerySet[OutboxMes
     """What the local sender kept instead of sending (developers, demo)."""
     require(actor, organisation, Permission.VIEW_CASES)
     return OutboxMessage.objects.filter(notification__organisation=organisation).order_by("-sent_at", "-pk")
+
+
+def inbound_unrouted_list(*, actor: Any) -> QuerySet[InboundMessage]:
+    """Mail that matched no organisation at all: only platform admins can see it to route it."""
+    from townhall.core.errors import PermissionDenied
+    from townhall.core.permissions import is_platform_admin
+
+    if not is_platform_admin(actor):
+        raise PermissionDenied("Only a platform admin can see mail that matched no organisation")
+    return InboundMessage.objects.filter(organisation__isnull=True, status=InboundStatus.TRIAGE).order_by("created_at")

@@ -232,3 +232,14 @@ def _enqueue_retry(notification_id: int, run_after: datetime) -> None:
     from townhall.notifications.tasks import deliver_task
 
     deliver_task.using(run_after=run_after).enqueue(notification_id=notification_id)
+
+
+def notification_release(*, worker: str) -> int:
+    """Give back rows this worker claimed but has not started (a clean shutdown part-way through a batch)."""
+    return Notification.objects.filter(claimed_by=worker, status=Status.SENDING, accepted_at__isnull=True).update(
+        status=Status.CREATED,
+        claimed_by="",
+        lease_expires_at=None,
+        attempts=F("attempts") - 1,
+        updated_at=timezone.now(),
+    )

@@ -189,12 +189,12 @@ def _record_bounce(
 
 
 def _hand_over(message: InboundMessage) -> None:
-    handler = inbound_handler()
-    if handler is None:
-        InboundMessage.objects.filter(pk=message.pk).update(triage_reasons=["no_inbound_handler"])
-        message.triage_reasons = ["no_inbound_handler"]
-        return
     try:
+        handler = inbound_handler()
+        if handler is None:
+            message.triage_reasons = ["no_inbound_handler"]
+            message.save(update_fields=["triage_reasons", "updated_at"])
+            return
         with transaction.atomic():
             filed = bool(handler(message=message))
             if filed:

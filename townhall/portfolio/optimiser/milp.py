@@ -75,6 +75,8 @@ def solve_model(
     elastic: bool = False,
     target_amount: float | None = None,
     progress: ProgressCallback | None = None,
+    warm_start: dict[str, int] | None = None,
+    time_limit: float | None = None,
 ) -> Outcome:
     """Build and solve. ``elastic`` minimises the target shortfall instead of the programme's objective."""
     began = time.perf_counter()
@@ -122,7 +124,7 @@ def solve_model(
         locked_in = initiative.locked is Lock.IN and "locks" not in relax
         if locked_in and not starts:
             return Outcome("infeasible", {}, None, None, None, 0.0, 0.0, f"{initiative.name} cannot fit the horizon")
-        rows.add({c: 1.0 for c in starts.values()}, 1.0 if locked_in else -INF, 1.0)
+        rows.add(dict.fromkeys(starts.values(), 1.0), 1.0 if locked_in else -INF, 1.0)
         if "requires" not in relax:
             for other_id in initiative.requires:
                 j = index_of[other_id]
@@ -142,7 +144,7 @@ def solve_model(
         groups: dict[str, dict[int, float]] = defaultdict(dict)
         for n, initiative in enumerate(initiatives):
             if initiative.option_group:
-                groups[initiative.option_group].update({c: 1.0 for c in by_initiative[n].values()})
+                groups[initiative.option_group].update(dict.fromkeys(by_initiative[n].values(), 1.0))
         for coefs in groups.values():
             rows.add(coefs, -INF, 1.0)
     amount = target_amount if target_amount is not None else (target.amount if target else None)
@@ -154,7 +156,20 @@ def solve_model(
         if not target_row:
             return Outcome("infeasible", {}, None, None, None, amount, 0.0, "No initiative saves in the target year")
         rows.add(target_row, amount, INF)
-    return _run(programme, initiatives, columns, cost, upper, rows, shortfall_col, progress, began)
+    settings = _Settings(
+        time_limit=programme.time_limit if time_limit is None else time_limit,
+        # A shortfall is judged against the target: an absolute gap keeps a small shortfall from needing a tiny one.
+        abs_gap=programme.mip_rel_gap * amount if elastic and amount else 1e-6,
+        warm_start=warm_start or {},
+    )
+    return _run(programme, initiatives, columns, cost, upper, rows, shortfall_col, progress, began, settings)
+
+
+@dataclass(frozen=True)
+class _Settings:
+    time_limit: float
+    abs_gap: float
+    warm_start: dict[str, int]
 
 
 def _run(
@@ -167,6 +182,7 @@ def _run(
     shortfall_col: int | None,
     progress: ProgressCallback | None,
     began: float,
+    settings: _Settings,
 ) -> Outcome:
     num_col = len(columns) + (1 if shortfall_col is not None else 0)
     col_cost = list(cost) + ([1.0] if shortfall_col is not None else [])
@@ -196,12 +212,18 @@ def _run(
     h = highspy.Highs()
     h.setOptionValue("output_flag", False)
     h.setOptionValue("mip_rel_gap", float(programme.mip_rel_gap))
-    h.setOptionValue("time_limit", float(programme.time_limit))
+    h.setOptionValue("mip_abs_gap", float(settings.abs_gap))
+    h.setOptionValue("time_limit", float(settings.time_limit))
     h.setOptionValue("random_seed", 0)
     h.setOptionValue("threads", 1)
     if progress is not None:
         _subscribe(h, progress)
     h.passModel(lp)
+    if settings.warm_start:
+        start = np.zeros(num_col)
+        for col, (n, t) in enumerate(columns):
+            start[col] = 1.0 if settings.warm_start.get(initiatives[n].id) == t else 0.0
+        h.setSolution(num_col, np.arange(num_col, dtype=np.int32), start)
     h.run()
     status = h.getModelStatus()
     info = h.getInfo()
@@ -234,9 +256,7 @@ def _run(
 def _subscribe(h: highspy.Highs, progress: ProgressCallback) -> None:
     def improved(event: highspy.highs.HighsCallbackEvent) -> None:
         out = event.data_out
-        progress(
-            Progress("improved", out.running_time, out.objective_function_value, out.mip_dual_bound, out.mip_gap)
-        )
+        progress(Progress("improved", out.running_time, out.objective_function_value, out.mip_dual_bound, out.mip_gap))
 
     def logged(event: highspy.highs.HighsCallbackEvent) -> None:
         out = event.data_out

@@ -102,6 +102,7 @@ class Programme:
     budgets_include_uplift: bool = False  # budgets bind on planned costs unless this is set
     mip_rel_gap: float = 1e-4
     time_limit: float = 60.0
+    diagnosis_time_limit: float = 5.0  # per re-solve when explaining a shortfall
 
     @property
     def appraisal(self) -> int:
@@ -133,7 +134,8 @@ class YearTotals:
 class Shortfall:
     """Why the savings target was not met, in plain words."""
 
-    amount: float
+    amount: float  # the smallest shortfall found
+    proven_minimum: float  # HiGHS proved the shortfall is at least this (equal to amount when optimal)
     target: float
     achievable: float
     binding: tuple[str, ...]
@@ -202,9 +204,11 @@ def validate(programme: Programme, initiatives: Sequence[Initiative]) -> None:
         if not 0 <= i.probability <= 1:
             errors.append(FieldError("invalid_probability", "Probability must be 0 to 1", f"{path}.probability"))
         if not 0 <= i.mitigation <= 1 or i.optimism_bias_upper < 0:
-            errors.append(FieldError("invalid_uplift", "Mitigation must be 0 to 1, upper bound ≥ 0", f"{path}.mitigation"))
+            message = "Mitigation must be 0 to 1 and the upper bound at least 0"
+            errors.append(FieldError("invalid_uplift", message, f"{path}.mitigation"))
         if i.earliest_start < 1 or (i.latest_start is not None and i.latest_start < i.earliest_start):
-            errors.append(FieldError("invalid_start", "Latest start cannot precede earliest start", f"{path}.latest_start"))
+            message = "Starts are from year 1, and the latest start cannot precede the earliest"
+            errors.append(FieldError("invalid_start", message, f"{path}.earliest_start"))
         for name in ("capex", "opex", "savings", "fte"):
             errors += _profile_errors(f"{path}.{name}", getattr(i, name))
         for other in (*i.requires, *i.excludes):

@@ -39,35 +39,52 @@ def solve(
     if programme.target is None or not diagnose:
         return _infeasible(programme, initiatives, outcome, _without_target_reason(programme, initiatives))
     # Elastic target: minimise the shortfall, then plan for the best objective at that shortfall.
-    elastic = solve_model(programme, initiatives, elastic=True)
+    limit = programme.diagnosis_time_limit
+    elastic = solve_model(programme, initiatives, elastic=True, time_limit=limit)
     if elastic.status not in ("optimal", "feasible"):
         return _infeasible(programme, initiatives, elastic, _without_target_reason(programme, initiatives))
-    shortfall_amount = elastic.shortfall
     target = programme.target.amount
-    achievable = target - shortfall_amount
-    second = solve_model(programme, initiatives, target_amount=achievable - TOLERANCE * max(1.0, target))
-    best = second if second.status in ("optimal", "feasible") else elastic
-    binding, explanation = _binding(programme, initiatives, shortfall_amount)
-    shortfall = Shortfall(
-        amount=shortfall_amount, target=target, achievable=achievable, binding=binding, explanation=explanation
+    amount = elastic.shortfall
+    proven = min(amount, max(0.0, elastic.dual_bound or 0.0))
+    achievable = target - amount
+    second = solve_model(
+        programme,
+        initiatives,
+        target_amount=achievable - TOLERANCE * max(1.0, target),
+        warm_start=elastic.starts,
+        time_limit=limit,
     )
+    best = second if second.status in ("optimal", "feasible") else elastic
+    binding, explanation = _binding(programme, initiatives, proven)
+    shortfall = Shortfall(
+        amount=amount,
+        proven_minimum=proven,
+        target=target,
+        achievable=achievable,
+        binding=binding,
+        explanation=explanation,
+    )
+    proof = "" if amount - proven <= TOLERANCE * max(1.0, target) else f" (proved to be at least {proven:,.0f})"
     message = (
         f"The savings target of {target:,.0f} in year {programme.target.year} cannot be met: "
-        f"at most {achievable:,.0f} is achievable, a shortfall of {shortfall_amount:,.0f}. {explanation}"
+        f"the best plan found saves {achievable:,.0f}, a shortfall of {amount:,.0f}{proof}. {explanation}"
     )
     return _plan(programme, initiatives, best, status="target_missed", message=message, shortfall=shortfall)
 
 
-def _binding(programme: Programme, initiatives: Sequence[Initiative], shortfall: float) -> tuple[tuple[str, ...], str]:
-    """Relax each constraint family in turn; those whose relaxation shrinks the shortfall bind."""
+def _binding(programme: Programme, initiatives: Sequence[Initiative], proven: float) -> tuple[tuple[str, ...], str]:
+    """Relax each constraint family in turn. A family binds when, without it, a plan falls short by less than
+    the shortfall HiGHS proved unavoidable with it."""
+    limit = programme.diagnosis_time_limit
+    margin = TOLERANCE * max(1.0, proven)
     reductions: list[tuple[str, float]] = []
     for family in _present_families(programme, initiatives):
-        relaxed = solve_model(programme, initiatives, relax=frozenset({family}), elastic=True)
-        if relaxed.status in ("optimal", "feasible") and relaxed.shortfall < shortfall - TOLERANCE * max(1.0, shortfall):
+        relaxed = solve_model(programme, initiatives, relax=frozenset({family}), elastic=True, time_limit=limit)
+        if relaxed.status in ("optimal", "feasible") and relaxed.shortfall < proven - margin:
             reductions.append((family, relaxed.shortfall))
     if not reductions:
-        together = solve_model(programme, initiatives, relax=frozenset(FAMILIES), elastic=True)
-        if together.status in ("optimal", "feasible") and together.shortfall < shortfall - TOLERANCE:
+        together = solve_model(programme, initiatives, relax=frozenset(FAMILIES), elastic=True, time_limit=limit)
+        if together.status in ("optimal", "feasible") and together.shortfall < proven - margin:
             return tuple(FAMILIES), (
                 "No single limit is to blame: the limits together hold savings back "
                 f"(with none of them the shortfall would be {together.shortfall:,.0f})."
@@ -79,7 +96,7 @@ def _binding(programme: Programme, initiatives: Sequence[Initiative], shortfall:
     reductions.sort(key=lambda item: item[1])
     parts = []
     for family, remaining in reductions:
-        if remaining <= TOLERANCE * max(1.0, shortfall):
+        if remaining <= margin:
             parts.append(f"without {_PLAIN[family]} the target would be met")
         else:
             parts.append(f"without {_PLAIN[family]} the shortfall would fall to {remaining:,.0f}")
@@ -104,7 +121,13 @@ def _without_target_reason(programme: Programme, initiatives: Sequence[Initiativ
     """The programme is infeasible even before the target: name the families that restore feasibility."""
     fixes = []
     for family in _present_families(programme, initiatives):
-        outcome = solve_model(programme, initiatives, relax=frozenset({family}), elastic=programme.target is not None)
+        outcome = solve_model(
+            programme,
+            initiatives,
+            relax=frozenset({family}),
+            elastic=programme.target is not None,
+            time_limit=programme.diagnosis_time_limit,
+        )
         if outcome.status in ("optimal", "feasible"):
             fixes.append(_PLAIN[family])
     if fixes:

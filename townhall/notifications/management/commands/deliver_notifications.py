@@ -9,7 +9,11 @@ from typing import Any
 from django.core.management.base import BaseCommand
 from django.db import close_old_connections
 
-from townhall.notifications.services.delivery import notification_claim_due, notification_deliver
+from townhall.notifications.services.delivery import (
+    notification_claim_due,
+    notification_deliver,
+    notification_release,
+)
 from townhall.notifications.tasks import worker_name
 
 
@@ -29,8 +33,16 @@ class Command(BaseCommand):
         def stop(signum: int, frame: Any) -> None:
             stopping["now"] = True
 
-        signal.signal(signal.SIGTERM, stop)
-        signal.signal(signal.SIGINT, stop)
+        previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGTERM, signal.SIGINT)}
+        try:
+            total = self._loop(worker, options, stopping)
+        finally:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
+        released = notification_release(worker=worker)
+        self.stdout.write(f"Stopped after {total} deliveries; gave back {released} not yet started")
+
+    def _loop(self, worker: str, options: dict[str, Any], stopping: dict[str, bool]) -> int:
         total = 0
         while not stopping["now"]:
             close_old_connections()
@@ -41,9 +53,9 @@ class Command(BaseCommand):
                 self.stdout.write(f"{claim.notification_id} attempt {claim.attempt}: {status}")
                 self.stdout.flush()
                 if stopping["now"]:
-                    break  # the rest of the batch goes back to the pool when the lease runs out
+                    break
             if options["once"] and not claims:
                 break
             if not claims:
                 time.sleep(options["idle_sleep"])
-        self.stdout.write(f"Stopped after {total} deliveries")
+        return total

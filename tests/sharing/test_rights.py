@@ -1,0 +1,137 @@
+"""Residents' rights: subject access gathers everything across organisations; erasure reaches every recipient."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from townhall.core.errors import ValidationFailed
+from townhall.core.roles import Role
+from townhall.sharing import policy
+from townhall.sharing.models import RightsRequestStatus
+from townhall.sharing.services.access import access_decide
+from townhall.sharing.services.referrals import referral_create
+from townhall.sharing.services.rights import (
+    one_calendar_month_after,
+    recipient_notice_complete,
+    rights_request_pass_on,
+    rights_request_record,
+    subject_access_gather,
+)
+
+
+@pytest.mark.parametrize(
+    ("received", "due"),
+    [
+        (date(2026, 1, 15), date(2026, 2, 15)),
+        (date(2026, 1, 31), date(2026, 2, 28)),
+        (date(2028, 1, 31), date(2028, 2, 29)),
+        (date(2026, 12, 31), date(2027, 1, 31)),
+    ],
+)
+def test_the_statutory_clock_is_one_calendar_month(received, due):
+    assert one_calendar_month_after(received) == due
+
+
+@pytest.fixture
+def referred(agreement, county, trust, resident_case, make_staff, discharge):
+    caseworker = make_staff(county, Role.CASEWORKER)
+    return referral_create(
+        actor=caseworker,
+        case=resident_case,
+        agreement_ref=agreement.code,
+        purpose="hospital-discharge",
+        partner=trust,
+        partner_service="hospital-discharge-support",
+    )
+
+
+def test_a_subject_access_request_gathers_across_organisations_with_the_access_log(
+    county, county_admin, trust, resident_case, referred, make_staff, agreement
+):
+    officer = make_staff(trust, Role.PARTNER_OFFICER)
+    access_decide(
+        actor=officer,
+        requester=trust,
+        agreement_ref=agreement.code,
+        purpose="hospital-discharge",
+        action=policy.AccessAction.DATA_REQUEST,
+        case=resident_case,
+        fields=["full_name"],
+    )
+    request = rights_request_record(
+        actor=county_admin,
+        organisation=county,
+        kind="subject_access",
+        resident_email="Gwen@Example.test",
+        received_on=date(2026, 11, 23),
+    )
+    assert request.due_on == date(2026, 12, 23)
+    request = subject_access_gather(actor=county_admin, request=request)
+    bundle = request.bundle
+    assert request.status == RightsRequestStatus.GATHERED
+    organisations = {c["organisation"]["code"] for c in bundle["cases"]}
+    assert organisations == {"E10000901", "R9X"}  # the county's case and the trust's referred case
+    assert bundle["referrals"][0]["to_case"] == referred.target_case.reference
+    assert {a["action"] for a in bundle["access_log"]} == {"referral", "data_request"}
+    assert any(m["case"] == resident_case.reference for m in bundle["messages_sent"])
+
+
+def test_erasure_is_passed_to_every_recipient_and_tracked_to_completion(
+    county, county_admin, trust, make_staff, resident_case, referred
+):
+    request = rights_request_record(
+        actor=county_admin,
+        organisation=county,
+        kind="erasure",
+        resident_email="gwen@example.test",
+        case_references=[resident_case.reference],
+    )
+    (notice,) = rights_request_pass_on(actor=county_admin, request=request)
+    assert notice.recipient == trust and notice.case_reference == referred.target_case.reference
+    request.refresh_from_db()
+    assert request.status == RightsRequestStatus.WAITING_ON_RECIPIENTS
+    trust_worker = make_staff(trust, Role.CASEWORKER)
+    recipient_notice_complete(actor=trust_worker, organisation=trust, notice_id=notice.pk, outcome="Erased")
+    request.refresh_from_db()
+    assert request.status == RightsRequestStatus.COMPLETED
+
+
+def test_rights_requests_name_real_cases_and_say_what_to_correct(county, county_admin):
+    with pytest.raises(ValidationFailed) as caught:
+        rights_request_record(
+            actor=county_admin,
+            organisation=county,
+            kind="erasure",
+            resident_email="gwen@example.test",
+            case_references=["HX7K-9M3T"],
+        )
+    assert caught.value.code == "case_not_found"
+    with pytest.raises(ValidationFailed) as caught:
+        rights_request_record(
+            actor=county_admin,
+            organisation=county,
+            kind="rectification",
+            resident_email="gwen@example.test",
+            case_references=[],
+        )
+    assert caught.value.code == "case_not_found"
+
+
+def test_another_organisation_cannot_complete_a_notice(
+    county, county_admin, district, make_staff, resident_case, referred
+):
+    from townhall.core.errors import NotFound
+
+    request = rights_request_record(
+        actor=county_admin,
+        organisation=county,
+        kind="erasure",
+        resident_email="gwen@example.test",
+        case_references=[resident_case.reference],
+    )
+    (notice,) = rights_request_pass_on(actor=county_admin, request=request)
+    outsider = make_staff(district, Role.CASEWORKER)
+    with pytest.raises(NotFound):
+        recipient_notice_complete(actor=outsider, organisation=district, notice_id=notice.pk, outcome="x")

@@ -1,0 +1,59 @@
+"""Sharing pages: the public register, approval and suspension in the back office, the SAR document."""
+
+from __future__ import annotations
+
+from townhall.core.roles import Role
+from townhall.sharing.models import AgreementStatus
+from townhall.sharing.services.rights import rights_request_record, subject_access_gather
+
+
+def test_the_public_register_lists_agreements_in_force(client, agreement):
+    response = client.get("/sharing/register/")
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert agreement.code in page and "Planning a safe discharge from hospital" in page
+
+
+def test_each_party_approves_in_the_back_office(
+    draft_agreement, county, trust, county_admin, trust_admin, verified_client
+):
+    for organisation, admin in ((county, county_admin), (trust, trust_admin)):
+        client = verified_client(admin)
+        page = client.get(f"/staff/sharing/{organisation.slug}/{draft_agreement.code}/")
+        assert page.status_code == 200 and "permit(" in page.content.decode()
+        response = client.post(f"/staff/sharing/{organisation.slug}/{draft_agreement.code}/approve/")
+        assert response.status_code == 302
+    draft_agreement.refresh_from_db()
+    assert draft_agreement.status == AgreementStatus.ACTIVE
+
+
+def test_suspending_without_a_reason_shows_an_error_summary(agreement, trust, trust_admin, verified_client):
+    client = verified_client(trust_admin)
+    response = client.post(f"/staff/sharing/{trust.slug}/{agreement.code}/suspend/", {"reason": ""})
+    assert response.status_code == 422
+    assert "govuk-error-summary" in response.content.decode()
+    agreement.refresh_from_db()
+    assert agreement.status == AgreementStatus.ACTIVE
+
+
+def test_another_organisation_and_a_caseworker_see_nothing(agreement, county, district, make_staff, verified_client):
+    outsider = verified_client(make_staff(district, Role.ORGANISATION_ADMIN))
+    assert outsider.get(f"/staff/sharing/{county.slug}/{agreement.code}/").status_code == 404
+    assert outsider.get(f"/staff/sharing/{district.slug}/{agreement.code}/").status_code == 404
+    caseworker = verified_client(make_staff(county, Role.CASEWORKER))
+    assert caseworker.get(f"/staff/sharing/{county.slug}/").status_code == 404
+    assert caseworker.post(f"/staff/sharing/{county.slug}/{agreement.code}/approve/").status_code == 404
+
+
+def test_the_subject_access_answer_is_readable_and_machine_readable(
+    county, county_admin, resident_case, verified_client
+):
+    request = rights_request_record(
+        actor=county_admin, organisation=county, kind="subject_access", resident_email="gwen@example.test"
+    )
+    subject_access_gather(actor=county_admin, request=request)
+    client = verified_client(county_admin)
+    document = client.get(f"/staff/rights/{county.slug}/{request.reference}/")
+    assert document.status_code == 200 and resident_case.reference in document.content.decode()
+    bundle = client.get(f"/staff/rights/{county.slug}/{request.reference}/bundle.json")
+    assert bundle.status_code == 200 and bundle.json()["cases"][0]["reference"] == resident_case.reference
