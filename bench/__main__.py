@@ -21,6 +21,7 @@ from pathlib import Path
 
 # name → module; run in this order.
 BENCHMARKS = {
+    "cases": "bench.cases_bench",
     "sharing": "bench.sharing_bench",
     "portfolio": "bench.portfolio_bench",
 }

@@ -16,6 +16,7 @@ Two measurements, each with a worker subprocess on its own SQLite database:
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import random
@@ -37,7 +38,9 @@ def _harness(db: Path, *args: str, wait: bool = True) -> subprocess.Popen[str] |
     env = {**os.environ, "DATABASE_URL": f"sqlite:///{db}", "PYTHONUNBUFFERED": "1"}
     command = [sys.executable, "-m", "tests.notifications.worker_harness", *args]
     if not wait:
-        return subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        return subprocess.Popen(
+            command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
+        )
     done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300, check=True)
     return done.stdout
 
@@ -51,12 +54,14 @@ def _window(template: Path, workdir: Path, count: int) -> tuple[list[float], lis
     sink = SmtpSink().start()
     try:
         _harness(db, "work", "--smtp-port", str(sink.port))
-        received = {str(m["X-Townhall-Reference"]): t for m, t in zip(sink.handler.messages, sink.handler.times, strict=True)}
+        received = {
+            str(m["X-Townhall-Reference"]): t for m, t in zip(sink.handler.messages, sink.handler.times, strict=True)
+        }
     finally:
         sink.stop()
     report = json.loads(str(_harness(db, "report")))
     arrivals = sorted(received.values())
-    gaps = [(b - a) * 1000 for a, b in zip(arrivals, arrivals[1:], strict=False)]
+    gaps = [(b - a) * 1000 for a, b in itertools.pairwise(arrivals)]
     return gaps, [
         (datetime.fromisoformat(row["accepted_at"]).timestamp() - received[row["reference"]]) * 1000
         for row in report
@@ -100,34 +105,44 @@ def run(quick: bool = False) -> str:
         _harness(template, "migrate")
         gaps, window = _window(template, workdir, count)
         window.sort()
-        per_message = []
         rng = random.Random(20261123)
         duplicates = 0
         for trial in range(trials):
             dup, _before, _delay = _kill_trial(template, workdir, 40, rng, trial)
             duplicates += dup
-            per_message.append(dup)
     p50 = statistics.median(window)
     p99 = window[max(0, int(len(window) * 0.99) - 1)]
     return f"""## Notifications: the SMTP duplicate window
 
-A worker process delivering to a real SMTP server on loopback (SQLite in WAL mode). The *window* is the time
-from the relay receiving a message's final dot to the worker recording `accepted_at`; a worker killed inside
-it sends that message again after its lease runs out. Notify is not exposed: a retry asks Notify for our
-reference before sending.
+A worker process delivering to a real SMTP server on loopback (SQLite in WAL mode). A worker killed between
+the relay receiving a message's final dot and the worker committing `accepted_at` sends that message again
+once its lease runs out. The *timed* window below is a lower bound (relay clock after it stored the message
+→ the `accepted_at` value, before the UPDATE and commit); the *random kills* are the direct measure.
+The receiver never deduplicates. Notify is not exposed: a retry asks Notify for our reference first.
 
 | measurement | value |
 |---|---|
 | messages timed | {len(window)} |
-| window, median | {p50:.2f} ms |
-| window, p99 | {p99:.2f} ms |
+| window (lower bound), median | {p50:.2f} ms |
+| window (lower bound), p99 | {p99:.2f} ms |
 | time per message, median (one worker) | {statistics.median(gaps):.2f} ms |
-| share of a message's time inside the window (median/median) | {p50 / statistics.median(gaps):.1%} |
-| random SIGKILLs mid-batch, then restart | {trials} |
+| random SIGKILLs mid-batch (40 messages each), then restart | {trials} |
 | messages lost | 0 |
-| messages received twice, in all trials | {duplicates} |
+| messages received twice, in all trials | {duplicates} ({duplicates / trials:.0%} of kills) |
+| window implied by the kills (share × time per message) | {duplicates / trials * statistics.median(gaps):.2f} ms |
+
+The implied window is much longer than the timed lower bound because it starts when the worker has written
+the final dot, and most of it is the relay reading, parsing and storing the message before it answers 250 —
+time we cannot shorten from our side. Our own part (250 → commit) is the timed figure: one UPDATE and one
+INSERT on a connection kept open, with no QUIT round trip in between.
 """
 
 
 if __name__ == "__main__":
-    print(run(quick="--quick" in sys.argv))
+    # Standalone: python -m bench.notifications_bench [--quick] [--write] (--write updates docs/performance.md)
+    body = run(quick="--quick" in sys.argv)
+    print(body)
+    if "--write" in sys.argv:
+        from bench.__main__ import DOC, HEADER, _replace_section
+
+        DOC.write_text(_replace_section(DOC.read_text() if DOC.exists() else HEADER, NAME, body))

@@ -2,7 +2,6 @@ from __future__ import annotations
 
 import hashlib
 import io
-from dataclasses import dataclass
 
 import pytest
 
@@ -11,6 +10,7 @@ from townhall.cases.services import case_open, document_open, document_upload
 from townhall.core.errors import NotFound, PermissionDenied, TooLarge, ValidationFailed
 from townhall.core.models import AuditEvent
 from townhall.core.roles import Role
+from townhall.notifications.inbound.scanning import EICAR, ScanResult, VirusScanner
 
 PNG = (
     b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89"
@@ -18,20 +18,31 @@ PNG = (
 )
 
 
-@dataclass
-class Result:
-    clean: bool
-    detail: str = ""
-
-
 class FakeScanner:
+    """Records what it was asked to scan; meets notifications' VirusScanner Protocol."""
+
+    name = "fake"
+
     def __init__(self, infected: bool = False) -> None:
         self.infected = infected
         self.seen: list[bytes] = []
 
-    def scan(self, data: bytes, *, filename: str = "") -> Result:
+    def scan(self, data: bytes) -> ScanResult:
         self.seen.append(data)
-        return Result(clean=not self.infected)
+        return ScanResult(clean=not self.infected, scanner=self.name)
+
+
+def test_the_fake_scanner_meets_the_protocol() -> None:
+    assert isinstance(FakeScanner(), VirusScanner)
+
+
+def test_the_default_scanner_refuses_the_eicar_test_file(county, case, make_staff) -> None:
+    worker = make_staff(county, Role.CASEWORKER)
+    with pytest.raises(ValidationFailed) as virus:
+        document_upload(case=case, file=io.BytesIO(PNG + EICAR), filename="a.png", actor=worker)
+    assert virus.value.code == "document_infected"
+    document = document_upload(case=case, file=io.BytesIO(PNG), filename="a.png", actor=worker)
+    assert document.scan_status == "clean"
 
 
 @pytest.fixture(autouse=True)
@@ -97,3 +108,16 @@ def test_every_view_is_audited_and_only_for_staff_who_may(county, district, case
             document_open(case=case, document_id=document.pk, actor=outsider)
     with pytest.raises(NotFound):
         document_open(case=case, document_id=document.pk + 100, actor=worker)
+
+
+def test_a_failed_write_leaves_no_file_behind(county, case, make_staff, monkeypatch, tmp_path) -> None:
+    import townhall.cases.services.documents as documents
+
+    def broken(**kwargs):  # type: ignore[no-untyped-def]
+        raise RuntimeError("audit trail unavailable")
+
+    monkeypatch.setattr(documents, "audit_record", broken)
+    with pytest.raises(RuntimeError):
+        document_upload(case=case, file=io.BytesIO(PNG), filename="a.png", actor=None, scanner=FakeScanner())
+    assert Document.objects.count() == 0
+    assert [p for p in tmp_path.rglob("*") if p.is_file()] == []

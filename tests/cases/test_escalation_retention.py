@@ -107,3 +107,11 @@ def test_retention_removes_document_files_after_commit(
         assert cases_retention().anonymised == [case.reference]
     assert not default_storage.exists(name)
     assert not case.documents.exists()
+
+
+def test_escalation_task_runs_the_service(county, case) -> None:
+    from townhall.cases.tasks import cases_escalate_task
+
+    Case.objects.filter(pk=case.pk).update(due_on=timezone.localdate() - dt.timedelta(days=5))
+    assert cases_escalate_task.call() == 1
+    assert cases_escalate_task.call() == 0

@@ -150,3 +150,12 @@ def test_uploading_and_publishing_need_the_right_key(client: Client, district, c
 def test_the_openapi_schema_describes_the_definitions_api(client: Client):
     schema = client.get("/api/v1/openapi.json").json()
     assert "/api/v1/definitions/{organisation_code}/{service_slug}/export" in schema["paths"]
+
+
+def test_the_list_takes_one_query_however_many_services(client: Client, district, county, django_assert_num_queries):
+    for n in range(3):
+        definition_import(
+            actor=None, organisation=district, source=small_source(id=f"service-{n}"), filename="x", publish=True
+        )
+    with django_assert_num_queries(1):
+        assert len(client.get(f"{BASE}/").json()) == 3

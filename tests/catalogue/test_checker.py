@@ -129,7 +129,7 @@ def test_findings_carry_path_line_and_severity() -> None:
     [finding] = check_definition(defn, lines=lines)
     assert finding.code == "TH308"
     assert finding.severity == "error"
-    assert finding.path.startswith("workflow.rules[2]")
+    assert finding.path == "workflow.rules[0].transition"
     line_no = broken.splitlines().index("      transition: close_too_erly") + 1
     assert finding.line == line_no
     assert finding.as_dict()["line"] == line_no
@@ -140,3 +140,13 @@ def test_has_errors_ignores_warnings() -> None:
     error = Finding("TH101", "error", "bad", "pages[0].condition", 4)
     assert has_errors([warning]) is False
     assert has_errors([warning, error]) is True
+
+
+def test_the_worked_example_in_the_docs_checks_clean() -> None:
+    text = (ROOT / "docs" / "definitions.md").read_text()
+    match = re.search(r"## Worked example.*?```yaml\n(.*?)```", text, re.DOTALL)
+    assert match
+    defn, lines = parse_definition_with_lines(match.group(1))
+    assert defn.id == "replacement-bin"
+    assert check_definition(defn, lines=lines) == []
+    assert definition_from_document(definition_to_document(defn)) == defn

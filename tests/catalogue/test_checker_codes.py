@@ -90,6 +90,11 @@ def _sms_no_subject_email(d: Doc) -> None:
     d["notifications"].append({"on": "entered:active", "channel": "email", "template": "text-only"})
 
 
+def _shadowed_rule(d: Doc) -> None:
+    wf(d)["rules"][0]["when"] = "bins == null || bins != null"  # holds for every answer, null included
+    wf(d)["rules"].append({"id": "never", "on": "submitted", "when": 'size == "large"', "assign_team": "crew"})
+
+
 CASES: dict[str, tuple[Callable[[Doc], None], str]] = {
     "TH101": (_set(lambda d: page(d, 1), condition="bins >="), "pages[1].condition"),
     "TH102": (_set(lambda d: page(d, 1), condition="binz >= 2"), "pages[1].condition"),
@@ -97,6 +102,7 @@ CASES: dict[str, tuple[Callable[[Doc], None], str]] = {
     "TH104": (_group, "workflow.rules[1].when"),
     "TH105": (_set(lambda d: page(d, 1), condition="bins.roundUp() >= 2"), "pages[1].condition"),
     "TH106": (_set(lambda d: wf(d)["rules"][0], when="bins > 3 && bins < 3"), "workflow.rules[0].when"),
+    "TH107": (_shadowed_rule, "workflow.rules[2]"),
     "TH201": (_set(lambda d: page(d, 1), condition='size == "large" && size == "small"'), "pages[1].condition"),
     "TH202": (
         _set(lambda d: question(d, 2, 1), condition="concession == true && concession == false"),
@@ -134,6 +140,7 @@ CASES: dict[str, tuple[Callable[[Doc], None], str]] = {
     "TH312": (_set(lambda d: wf(d)["rules"][1], id="paid"), "workflow.rules[1].id"),
     "TH313": (_no_final, "workflow.states"),
     "TH314": (_set(lambda d: wf(d)["rules"][1], transition="refuse"), "workflow.rules[1].transition"),
+    "TH315": (_set(lambda d: wf(d)["transitions"][0], requires_reason=True), "workflow.rules[0].transition"),
     "TH401": (_set(lambda d: page(d, 1), title={"en": "Discount"}), "pages[1].title"),
     "TH402": (_welsh_text, "languages"),
     "TH403": (_set(lambda d: d, languages=["cy"]), "languages"),
@@ -200,3 +207,25 @@ def test_reserved_names_are_known() -> None:
     document = doc()
     page(document, 1)["condition"] = 'case.channel == "phone" || today > "2026-01-01" || fee_paid'
     assert codes(document) == []
+
+
+def test_a_rule_that_always_holds_but_cannot_move_the_case_shadows_nothing() -> None:
+    document = doc()
+    wf(document)["rules"][0]["when"] = "true"
+    wf(document)["rules"][0]["transition"] = "refuse"
+    wf(document)["transitions"][1]["requires_reason"] = True  # rules cannot give a reason: passed over
+    wf(document)["rules"].append({"id": "later", "on": "submitted", "when": "true", "assign_team": "crew"})
+    assert "TH107" not in codes(document)
+    assert "TH315" in codes(document)
+
+
+def test_rules_with_conditions_that_can_fail_shadow_nothing() -> None:
+    document = doc()
+    wf(document)["rules"].append({"id": "later", "on": "submitted", "when": "bins >= 1", "assign_team": "crew"})
+    assert codes(document) == []
+
+
+def test_a_transition_whose_roles_all_do_not_exist_cannot_be_taken() -> None:
+    document = doc()
+    wf(document)["transitions"][0]["roles"] = ["mayor"]
+    assert sorted(codes(document)) == ["TH305", "TH306"]

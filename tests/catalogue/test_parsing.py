@@ -16,6 +16,7 @@ from townhall.catalogue.parsing import (
     DEFAULT_MAX_BYTES,
     definition_from_document,
     definition_to_document,
+    dump_document,
     load_document,
     parse_definition,
     parse_definition_with_lines,
@@ -39,6 +40,7 @@ def errors_of(source: str | bytes, **kwargs: int) -> list[FieldError]:
     with pytest.raises(ValidationFailed) as caught:
         parse_definition(source, **kwargs)  # type: ignore[arg-type]
     assert caught.value.errors
+    assert all(isinstance(e.line, int) and e.line >= 1 for e in caught.value.errors)  # every error has a line
     return caught.value.errors
 
 
@@ -84,6 +86,7 @@ def test_demo_round_trips_through_the_document(path: Path) -> None:
     document = definition_to_document(defn)
     assert definition_from_document(document) == defn
     assert definition_from_document(json.loads(json.dumps(document))) == defn
+    assert parse_definition(dump_document(document)) == defn
 
 
 def test_json_and_yaml_read_the_same() -> None:
@@ -181,8 +184,8 @@ def test_too_large_by_parameter_and_by_setting(settings) -> None:  # type: ignor
 
 
 def test_not_utf8() -> None:
-    [error] = errors_of(b"format: \xff\xfe\n")
-    assert error.code == "TH909"
+    [error] = errors_of(b"format: x\nid: \xff\xfe\n")
+    assert (error.code, error.line) == ("TH909", 2)
 
 
 def test_utf8_byte_order_mark_is_accepted() -> None:
@@ -227,3 +230,24 @@ def test_defaults_are_filled_in() -> None:
     assert defn.workflow.default_team == ""
     assert defn.retention.action == "delete"
     assert defn.question("size").options[1].label.get("cy") == "Large (cy)"
+
+
+@pytest.mark.parametrize(
+    "value", ["!!float abc", "!!int 0x1F", "!!set {a}", "!!binary aGk=", "!!timestamp 2026-01-01", "!custom x"]
+)
+def test_explicit_yaml_tags_are_refused(value: str) -> None:
+    source = CLEAN_YAML.replace("lgsl: 525", f"lgsl: {value}")
+    [error] = errors_of(source)
+    assert (error.code, error.path, error.line) == ("TH911", "lgsl", _line_of(source, "lgsl:"))
+
+
+def test_numbers_read_as_in_json() -> None:
+    data, _ = load_document("a: 1e+16\nb: 017\nc: -3\nd: 2.5\ne: 0x1F\nf: 1_000\n")
+    assert data == {"a": 1e16, "b": 17, "c": -3, "d": 2.5, "e": "0x1F", "f": "1_000"}
+
+
+def test_dump_document_writes_yaml_that_reads_the_same() -> None:
+    document = {"a": "1e5", "b": "yes", "c": "2026-01-01", "d": "017", "e": "Cymraeg: ŵ ŷ", "f": 1e5, "g": "a\x85b"}
+    text = dump_document(document)
+    assert "ŵ ŷ" in text  # Welsh stays readable
+    assert load_document(text)[0] == document

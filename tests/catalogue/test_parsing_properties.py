@@ -28,7 +28,12 @@ from townhall.catalogue.model import (
     Transition,
     Workflow,
 )
-from townhall.catalogue.parsing import definition_from_document, definition_to_document, parse_definition
+from townhall.catalogue.parsing import (
+    definition_from_document,
+    definition_to_document,
+    dump_document,
+    parse_definition,
+)
 from townhall.core.errors import ValidationFailed
 
 words = st.text(st.characters(blacklist_categories=("Cs",)), min_size=1, max_size=12)
@@ -141,7 +146,8 @@ def test_definition_to_document_round_trips(defn: ServiceDefinition) -> None:
     document = definition_to_document(defn)
     assert definition_from_document(document) == defn
     assert definition_from_document(json.loads(json.dumps(document))) == defn
-    assert parse_definition(yaml.safe_dump(document, allow_unicode=True)) == defn
+    assert parse_definition(json.dumps(document)) == defn
+    assert parse_definition(dump_document(document)) == defn
 
 
 @settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -156,7 +162,7 @@ def _parses_or_fails_cleanly(source: str | bytes) -> None:
         defn = parse_definition(source, max_bytes=64 * 1024)
     except ValidationFailed as failure:
         assert failure.errors
-        assert all(e.code.startswith("TH9") and e.message for e in failure.errors)
+        assert all(e.code.startswith("TH9") and e.message and e.line for e in failure.errors), failure.errors
     else:
         assert isinstance(defn, ServiceDefinition)
 
@@ -167,9 +173,13 @@ def test_any_text_parses_or_raises_validation_failed(source: str | bytes) -> Non
     _parses_or_fails_cleanly(source)
 
 
+def _containers(children: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
+    return st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=8), children, max_size=3)
+
+
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=8),
-    lambda children: st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=8), children, max_size=3),
+    _containers,
     max_leaves=10,
 )
 
@@ -206,3 +216,18 @@ def test_any_mutation_of_a_valid_definition_parses_or_raises(
     except ValidationFailed:
         return
     check_definition(defn)
+
+
+YAML_TOKENS = [
+    "a", "on", "yes", "1", "017", "1e5", "0x1F", ".inf", "~", "null", "true", "16:00", "2026-01-01",
+    ": ", "- ", "\n", "  ", "{", "}", "[", "]", ", ", '"', "'", "\\u00e9", "\\ud83d", "#",
+    "!!float ", "!!int ", "!!set ", "!!binary ", "!!python/object:os.system ", "!x ", "&a ", "*a", "? ", "---\n",
+    "|\n", ">\n", "\t", "\x00", "\x85", "\ufeff", "é",
+]  # fmt: skip
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(YAML_TOKENS), max_size=40).map("".join))
+def test_any_yaml_like_text_parses_or_raises_validation_failed(source: str) -> None:
+    _parses_or_fails_cleanly(source)
+    _parses_or_fails_cleanly(source.encode("utf-8", "surrogatepass"))

@@ -98,3 +98,11 @@ def test_the_list_of_services_needs_the_view_permission(catalogue, county, distr
     partner = make_staff(county, Role.PARTNER_OFFICER)
     with pytest.raises(PermissionDenied):
         definition_list(organisation=county, actor=partner)
+
+
+def test_the_list_of_services_does_not_grow_its_queries(catalogue, county, make_staff, django_assert_num_queries):
+    designer = make_staff(county, Role.SERVICE_DESIGNER)
+    definition_list(organisation=county, actor=designer)  # reads the designer's roles once
+    with django_assert_num_queries(2):
+        services = definition_list(organisation=county, actor=designer)
+        [[v.number for v in s.versions.all()] for s in services]

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
+import yaml
 from django.db import IntegrityError, transaction
 
 from tests.catalogue.platform_support import demo_source, small_source
@@ -338,3 +341,20 @@ def test_every_demo_definition_publishes_for_its_organisation(name, owner, reque
     assert not version.has_errors, version.findings
     assert version.definition().welsh
     assert published_version(organisation_code=organisation.code, service_slug=name).pk == version.pk
+
+
+def test_json_text_imports_like_yaml(district, designer):
+    document = yaml.safe_load(small_source())
+    draft = definition_import(actor=designer, organisation=district, source=json.dumps(document), filename="fly.json")
+    assert draft.document["id"] == "report-fly-tipping"
+    assert draft.filename == "fly.json"
+
+
+def test_import_and_publish_with_errors_saves_nothing(district):
+    with pytest.raises(ValidationFailed) as caught:
+        definition_import(
+            actor=None, organisation=district, source=small_source(start="nowhere"), filename="x", publish=True
+        )
+    assert caught.value.code == "definition_has_errors"
+    assert caught.value.errors[0].path == "workflow.start"
+    _nothing_saved()

@@ -40,6 +40,7 @@ def test_uploading_a_file_makes_a_draft_and_shows_its_preview(designer_client: C
     assert "Send crew back" in page  # a transition
     assert "postcode.startsWith" in page  # a rule's condition
     assert "Publish version 1" in page
+    assert "/staff/journeys/walk/mid-downs/report-missed-bin/1/" in page
 
 
 def test_a_bad_upload_lists_each_problem_with_its_line(designer_client: Client):
@@ -147,3 +148,14 @@ def test_signed_out_visitors_are_sent_to_sign_in(client: Client, district):
     response = client.get("/staff/definitions/upload/")
     assert response.status_code == 302
     assert response["Location"].startswith("/staff/sign-in/")
+
+
+def test_adopting_again_while_a_draft_is_open_says_why_not(district, county, make_staff):
+    theirs = definition_import(actor=None, organisation=district, source=small_source(), filename="x", publish=True)
+    client = signed_in(make_staff(county, Role.SERVICE_DESIGNER))
+    assert client.post(f"/staff/definitions/adopt/{theirs.pk}/", {"organisation": "downshire"}).status_code == 302
+    again = client.post(f"/staff/definitions/adopt/{theirs.pk}/", {"organisation": "downshire"})
+    assert again.status_code == 409
+    page = again.content.decode()
+    assert "govuk-error-summary" in page
+    assert "You already have a draft of report-fly-tipping" in page

@@ -172,3 +172,21 @@ def test_staff_home_links_to_other_back_office_areas_that_exist(district, make_s
     assert 'href="/staff/cases/mid-downs/"' in body  # the casework queue
     assert 'href="/staff/definitions/"' in body  # caseworkers may read definitions
     assert "Data-sharing agreements" not in body  # no link a caseworker's role does not allow
+
+
+def test_a_platform_admin_sees_and_manages_every_organisation(district, county, make_staff, verified_client):
+    client = verified_client(make_staff(district, Role.PLATFORM_ADMIN))
+    body = client.get("/staff/").content.decode()
+    assert "Downshire County Council" in body and "E10000901" in body
+    assert 'href="/staff/organisations/downshire/members/"' in body
+    assert client.get("/staff/organisations/downshire/members/").status_code == 200
+    assert client.get("/staff/organisations/downshire/api-keys/").status_code == 200
+
+
+def test_an_organisation_admin_cannot_remove_a_platform_admin(admin, district, make_staff, verified_client):
+    platform_admin = make_staff(district, Role.PLATFORM_ADMIN)
+    response = verified_client(admin).post(
+        MEMBERS + "remove/", {"user_id": platform_admin.pk, "role": "platform_admin"}
+    )
+    assert response.status_code == 403
+    assert Membership.objects.filter(user=platform_admin, role="platform_admin").exists()

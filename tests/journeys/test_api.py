@@ -8,11 +8,11 @@ from typing import Any
 import pytest
 from django.test import Client
 
+from tests.journeys.conftest import EVERYTHING_ANSWERS
 from townhall.cases.models import Case
 from townhall.core.roles import Role
 from townhall.core.services.api_keys import api_key_create
 from townhall.journeys.models import Submission
-from tests.journeys.conftest import EVERYTHING_ANSWERS
 
 
 def new_key(make_staff: Any, organisation: Any, scope: Role) -> str:

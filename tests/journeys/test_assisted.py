@@ -7,11 +7,11 @@ from typing import Any
 import pytest
 from django.test import Client
 
+from tests.journeys.test_pages import BASE, answer_all
 from townhall.cases.models import Case
 from townhall.core.errors import PermissionDenied, ValidationFailed
 from townhall.core.roles import Role
 from townhall.journeys.services.sessions import journey_start
-from tests.journeys.test_pages import BASE, answer_all
 
 
 @pytest.mark.django_db

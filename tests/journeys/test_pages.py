@@ -18,7 +18,14 @@ PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 GOOD_PAGES: list[tuple[str, dict[str, Any]]] = [
     ("name", {"full_name": "Ada Lovelace"}),
     ("contact", {"email": "ada@example.com", "phone": "07700 900 982"}),
-    ("home", {"home_address-line1": "1 Meadow Lane", "home_address-town": "Marlow Downs", "home_address-postcode": "md1 1ab"}),
+    (
+        "home",
+        {
+            "home_address-line1": "1 Meadow Lane",
+            "home_address-town": "Marlow Downs",
+            "home_address-postcode": "md1 1ab",
+        },
+    ),
     ("about", {"date_of_birth-day": "17", "date_of_birth-month": "5", "date_of_birth-year": "1990", "children": "2"}),
     ("pets", {"has_pets": "yes"}),
     ("which-pets", {"pet_kinds": ["dog", "other"]}),
@@ -39,7 +46,9 @@ def answer_all(client: Client, pages: list[tuple[str, dict[str, Any]]] = GOOD_PA
         assert response.status_code == 302, (page_id, response.content.decode()[:500])
     # The household group: add a person, then say no more.
     assert client.get(f"{BASE}household/")["Location"].endswith("/household/add/")
-    assert client.post(f"{BASE}household/add/", {"person_name": "Charles Babbage", "person_age": "40"}).status_code == 302
+    assert (
+        client.post(f"{BASE}household/add/", {"person_name": "Charles Babbage", "person_age": "40"}).status_code == 302
+    )
     response = client.post(f"{BASE}household/", {"add_another": "no"})
     assert response["Location"].endswith("/evidence/")
     assert client.post(f"{BASE}evidence/", {}).status_code == 302
@@ -88,7 +97,8 @@ def test_date_errors_name_the_missing_part(client: Client, everything: Any) -> N
     for page_id, data in GOOD_PAGES[:3]:
         client.post(f"{BASE}{page_id}/", data)
     page = client.post(
-        f"{BASE}about/", {"date_of_birth-day": "17", "date_of_birth-month": "", "date_of_birth-year": "1990", "children": "11"}
+        f"{BASE}about/",
+        {"date_of_birth-day": "17", "date_of_birth-month": "", "date_of_birth-year": "1990", "children": "11"},
     ).content.decode()
     assert "Date must include a month" in page and 'href="#date_of_birth-month"' in page
     assert "Your answer must be 10 or less" in page and 'value="17"' in page
@@ -239,4 +249,18 @@ def test_welsh_throughout(client: Client, everything: Any) -> None:
     assert "Ffurflen popeth" in page and 'lang="cy"' in page
     start(client)
     page = client.get(f"{BASE}name/").content.decode()
-    assert "Beth yw eich enw llawn?" in page
+    assert "Beth yw eich enw llawn?" in page and "Parhau" in page and "Cadw a dod yn ôl yn nes ymlaen" in page
+    page = client.post(f"{BASE}name/", {"full_name": ""}).content.decode()
+    assert "Rhowch eich ateb" in page
+
+
+@pytest.mark.django_db
+def test_switching_to_welsh_part_way_is_recorded_on_the_case(client: Client, everything: Any) -> None:
+    start(client)
+    answer_all(client)
+    client.cookies["django_language"] = "cy"
+    page = client.get(f"{BASE}check-answers/").content.decode()
+    assert "Gwiriwch eich atebion cyn anfon eich cais" in page
+    client.post(f"{BASE}check-answers/", {"declaration": "yes"})
+    assert Case.objects.get().language == "cy"
+    assert "Cais wedi'i gwblhau" in client.get(f"{BASE}confirmation/").content.decode()

@@ -71,7 +71,9 @@ def test_local_server_checks_the_key_and_the_body(client: Client) -> None:
     response = client.post("/_local/pay/v1/payments", data="{}", content_type="application/json")
     assert response.status_code == 401
     auth = {"Authorization": f"Bearer {LOCAL_API_KEY}"}
-    response = client.post("/_local/pay/v1/payments", data=json.dumps({"amount": 1}), content_type="application/json", headers=auth)
+    response = client.post(
+        "/_local/pay/v1/payments", data=json.dumps({"amount": 1}), content_type="application/json", headers=auth
+    )
     assert response.status_code == 400 and response.json()["code"] == "P0101"
     assert client.get("/_local/pay/v1/payments/nope", headers=auth).status_code == 404
     pay = GovUkPayClient(api_key="wrong", base_url="/_local/pay", transport=client_transport(client))

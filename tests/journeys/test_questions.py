@@ -95,7 +95,13 @@ def test_date_error_links_to_the_missing_part() -> None:
 def test_address_chosen_from_the_gazetteer_by_uprn() -> None:
     value, errors = clean_answer(q(QuestionType.ADDRESS), {"x-uprn": "100090000001"})
     assert errors == []
-    assert value == {"uprn": "100090000001", "line1": "1 Meadow Lane", "line2": "", "town": "Marlow Downs", "postcode": "MD1 1AB"}
+    assert value == {
+        "uprn": "100090000001",
+        "line1": "1 Meadow Lane",
+        "line2": "",
+        "town": "Marlow Downs",
+        "postcode": "MD1 1AB",
+    }
 
 
 @pytest.mark.parametrize(
@@ -119,3 +125,4 @@ def test_welsh_messages() -> None:
     with override("cy"):
         _, errors = clean_answer(q(QuestionType.TEXT), {"x": ""})
     assert errors[0].code == "required"
+    assert errors[0].message == "Rhowch eich ateb"

@@ -3,20 +3,19 @@
 from __future__ import annotations
 
 import re
-from datetime import timedelta
 from typing import Any
 
 import pytest
 from django.core import signing
 from django.test import Client
 
+from tests.journeys.conftest import HERE
+from tests.journeys.test_pages import BASE, GOOD_PAGES, answer_all, start
 from townhall.cases.models import Case
 from townhall.catalogue.services.definitions import definition_import
 from townhall.journeys.models import JourneySession, LocalPayment, Submission
 from townhall.journeys.services.sessions import RESUME_SALT
 from townhall.notifications.models import Notification
-from tests.journeys.conftest import HERE
-from tests.journeys.test_pages import BASE, GOOD_PAGES, answer_all, start
 
 
 def link_in(body: str) -> str:

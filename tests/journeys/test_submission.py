@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 
+from tests.journeys.conftest import EVERYTHING_ANSWERS
 from townhall.cases.models import Case
 from townhall.core.errors import ValidationFailed
 from townhall.core.models import AuditEvent
@@ -13,7 +14,6 @@ from townhall.journeys.models import JourneySession, Submission
 from townhall.journeys.services.sessions import journey_start
 from townhall.journeys.services.submissions import journey_submit, submission_create
 from townhall.notifications.models import Notification
-from tests.journeys.conftest import EVERYTHING_ANSWERS
 
 
 def ready_journey(version: Any) -> JourneySession:
@@ -86,9 +86,17 @@ def test_api_idempotency_key_is_per_organisation(everything: Any, make_staff: An
 
     staff = make_staff(everything.organisation, Role.CASEWORKER)
     first, created = submission_create(
-        organisation=everything.organisation, version=everything, answers=EVERYTHING_ANSWERS, actor=staff, idempotency_key="k"
+        organisation=everything.organisation,
+        version=everything,
+        answers=EVERYTHING_ANSWERS,
+        actor=staff,
+        idempotency_key="k",
     )
     again, created_again = submission_create(
-        organisation=everything.organisation, version=everything, answers=EVERYTHING_ANSWERS, actor=staff, idempotency_key="k"
+        organisation=everything.organisation,
+        version=everything,
+        answers=EVERYTHING_ANSWERS,
+        actor=staff,
+        idempotency_key="k",
     )
     assert created and not created_again and first.pk == again.pk

@@ -8,12 +8,12 @@ from typing import Any
 import pytest
 from django.core.management import call_command
 
+from tests.journeys.conftest import DEFINITIONS, HERE, publish
 from townhall.cases.models import Case
 from townhall.catalogue.services.definitions import definition_import
 from townhall.core.roles import Role
 from townhall.journeys.models import JourneySession, Submission
 from townhall.journeys.walker import walk
-from tests.journeys.conftest import DEFINITIONS, HERE, publish
 
 
 @pytest.mark.django_db

@@ -29,7 +29,7 @@ SMS_TEMPLATE_ID = "1ac1f2f4-7a3d-4b0e-9a77-0c9e3a3a0e51"
 
 @dataclass
 class Fault:
-    kind: str  # "status" | "hang"
+    kind: str  # "status" | "hang" | "ok" (answer normally: lets a fault wait for the Nth request)
     status: int = 500
     seconds: float = 0.0
     after_store: bool = False
@@ -197,6 +197,10 @@ class FakeNotifyServer(ThreadingHTTPServer):
     def fail_next(self, n: int, status: int = 500) -> None:
         with self.state.lock:
             self.state.faults.extend(Fault("status", status=status) for _ in range(n))
+
+    def pass_next(self, n: int) -> None:
+        with self.state.lock:
+            self.state.faults.extend(Fault("ok") for _ in range(n))
 
     def hang_next(self, n: int, seconds: float, *, after_store: bool = False) -> None:
         with self.state.lock:

@@ -18,7 +18,10 @@ class CountingHandler:
     def __init__(self) -> None:
         self.lock = threading.Lock()
         self.messages: list[Message] = []
-        self.times: list[float] = []  # wall clock when each message's final dot arrived
+        self.times: list[float] = []
+        self.sessions: list[
+            int
+        ] = []  # id of the SMTP session each message came in on  # wall clock when each message's final dot arrived
         self.envelopes: list[tuple[str, list[str]]] = []
         self.temporary_failures = 0  # answer 451 to the next N messages
         self.permanent_rcpt: set[str] = set()
@@ -41,6 +44,7 @@ class CountingHandler:
                 return "451 4.3.0 Try again later"
             self.messages.append(message_from_bytes(envelope.content))
             self.times.append(time.time())
+            self.sessions.append(id(session))
             self.envelopes.append((envelope.mail_from, list(envelope.rcpt_tos)))
         return "250 2.0.0 Queued"
 

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from townhall.core.models import AuditEvent
 from townhall.notifications.models import Notification, NotificationEvent, SenderSetting, Status
+from townhall.notifications.senders.smtp import close_connections
 from townhall.notifications.services import notification_queue
 from townhall.notifications.services.delivery import notification_claim, notification_claim_due, notification_deliver
 from townhall.notifications.tasks import deliver_task
@@ -44,6 +45,7 @@ def smtp_sink(district: Any, settings: Any) -> Iterator[SmtpSink]:
     settings.NOTIFICATIONS_PROVIDER_TIMEOUT_SECONDS = 5
     SenderSetting.objects.create(organisation=district, sender="smtp", email_from="council@mid-downs.example")
     yield sink
+    close_connections()
     sink.stop()
 
 

@@ -290,7 +290,9 @@ def test_triage_selectors_are_scoped(sent: Notification, county: Any, make_staff
     from townhall.core.roles import Role
     from townhall.notifications.selectors import inbound_triage_list, inbound_unrouted_list
 
-    inbound_receive(raw=mail(to=reply_address(sent.pk), headers={"Received-SPF": "fail"}), rcpt_to=[reply_address(sent.pk)])
+    inbound_receive(
+        raw=mail(to=reply_address(sent.pk), headers={"Received-SPF": "fail"}), rcpt_to=[reply_address(sent.pk)]
+    )
     inbound_receive(raw=mail(subject="hello", body="no reference"))
     caseworker = make_staff(sent.organisation, Role.CASEWORKER)
     other = make_staff(county, Role.CASEWORKER)
@@ -304,3 +306,14 @@ def test_triage_selectors_are_scoped(sent: Notification, county: Any, make_staff
         inbound_unrouted_list(actor=caseworker)
     admin = make_staff(county, Role.PLATFORM_ADMIN)
     assert [m.subject for m in inbound_unrouted_list(actor=admin)] == ["hello"]
+
+
+def test_platform_scanner_is_chosen_by_setting(settings: Any) -> None:
+    from townhall.notifications.scanning import get_virus_scanner
+
+    settings.CLAMAV_SOCKET = ""
+    scanner = get_virus_scanner()
+    assert isinstance(scanner, LocalScanner)
+    assert not scanner.scan(EICAR, filename="eicar.com").clean
+    settings.CLAMAV_SOCKET = "/run/clamav/clamd.ctl"
+    assert isinstance(get_virus_scanner(), ClamAvScanner)

@@ -101,3 +101,16 @@ def test_sms_in_quiet_hours_waits_until_morning(district: Any, settings: Any) ->
         organisation=district, channel="email", to="a@example.test", subject="s", body="b", send_after=evening
     )
     assert email.next_attempt_at == evening
+
+
+def test_scheduled_message_enqueues_a_deferred_task(district: Any, django_capture_on_commit_callbacks: Any) -> None:
+    from django_tasks_db.models import DBTaskResult
+
+    later = timezone.now() + timedelta(hours=1)
+    with django_capture_on_commit_callbacks(execute=True):
+        n = notification_queue(
+            organisation=district, channel="email", to="a@example.test", subject="s", body="b", send_after=later
+        )
+    task = DBTaskResult.objects.get()
+    assert task.run_after == later
+    assert task.args_kwargs["kwargs"] == {"notification_id": n.pk}

@@ -16,7 +16,7 @@ from townhall.notifications.senders import (
     TechnicalFailure,
 )
 from townhall.notifications.senders.notify import NotifyConfigurationError, check_api_key
-from townhall.notifications.senders.smtp import message_id_for
+from townhall.notifications.senders.smtp import close_connections, message_id_for
 
 from .fake_notify import API_KEY, EMAIL_TEMPLATE_ID, SMS_TEMPLATE_ID, FakeNotifyServer
 from .smtp_sink import SmtpSink
@@ -33,6 +33,7 @@ def fake_notify() -> Iterator[FakeNotifyServer]:
 def smtp_sink() -> Iterator[SmtpSink]:
     sink = SmtpSink().start()
     yield sink
+    close_connections()
     sink.stop()
 
 
@@ -159,3 +160,19 @@ def test_smtp_relay_down_is_technical(settings: Any) -> None:
     settings.EMAIL_PORT = 9  # discard port: nothing listens
     with pytest.raises(TechnicalFailure):
         SmtpSender(timeout=1).send_email(MESSAGE)
+
+
+def test_smtp_connection_is_kept_open_between_messages_and_reopened_when_stale(
+    smtp_sink: SmtpSink, settings: Any, monkeypatch: Any
+) -> None:
+    from townhall.notifications.senders import smtp
+
+    sender = smtp_sender(smtp_sink, settings)
+    sender.send_email(MESSAGE)
+    sender.send_email(OutgoingMessage(reference="th-0002", to="bob@example.test", subject="s", body="b"))
+    [(connection, _)] = smtp._local.connections.values()
+    assert len(set(smtp_sink.handler.sessions)) == 1  # one SMTP session carried both
+    connection.connection.sock.close()  # the relay dropped us while idle
+    monkeypatch.setattr(smtp, "IDLE_CHECK_SECONDS", 0.0)
+    sender.send_email(OutgoingMessage(reference="th-0003", to="cy@example.test", subject="s", body="b"))
+    assert len(smtp_sink.handler.messages) == 3

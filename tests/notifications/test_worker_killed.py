@@ -95,3 +95,34 @@ def test_worker_killed_mid_batch_then_restarted_delivers_each_message_exactly_on
         assert max(r["attempts"] for r in report) == 2  # the interrupted rows were taken a second time
     finally:
         sink.stop()
+
+
+def test_worker_killed_while_notify_holds_its_request_never_duplicates(worker_db: str) -> None:
+    """Notify stored the message but the worker died before hearing back: the restarted worker asks Notify for
+    the reference and adopts the message instead of sending it again."""
+    from .fake_notify import FakeNotifyServer
+
+    notify = FakeNotifyServer().start()
+    try:
+        count = 10
+        harness(worker_db, "migrate")
+        harness(worker_db, "seed", "--count", str(count), "--notify-url", notify.base_url)
+        notify.pass_next(3)
+        notify.hang_next(1, 4, after_store=True)  # the 4th request is stored, then never answered
+        worker = harness(worker_db, "work", "--lease", "2", "--deadline", "60", wait=False)
+        deadline = time.monotonic() + 30
+        while len(notify.state.notifications) < 4 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert len(notify.state.notifications) == 4
+        worker.send_signal(signal.SIGKILL)
+        worker.wait(10)
+
+        notify.state.faults.clear()
+        harness(worker_db, "work", "--lease", "2", "--deadline", "60")
+        references = notify.state.references()
+        assert len(references) == count and len(set(references)) == count  # each once, nothing lost
+        report = json.loads(harness(worker_db, "report"))
+        assert {r["status"] for r in report} == {"sending"}  # accepted by Notify, awaiting receipts
+        assert all(r["accepted_at"] != "None" for r in report)
+    finally:
+        notify.stop()

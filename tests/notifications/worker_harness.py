@@ -14,6 +14,9 @@ import time
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "townhall.settings")
 os.environ.setdefault("AXES_ENABLED", "0")
+os.environ.setdefault(
+    "MID_DOWNS_NOTIFY_KEY", "townhall_test-26785a09-ab16-4eb0-8407-a37497a57506-3d844edf-8d35-48ac-975b-e847b4f122b0"
+)
 
 import django
 
@@ -25,6 +28,7 @@ def main() -> None:
     parser.add_argument("--smtp-port", type=int, default=25)
     parser.add_argument("--lease", type=float, default=2.0)
     parser.add_argument("--deadline", type=float, default=60.0)
+    parser.add_argument("--notify-url", default="", help="seed: send through Notify at this base URL, not SMTP")
     args = parser.parse_args()
     django.setup()
     from django.conf import settings
@@ -49,7 +53,20 @@ def main() -> None:
         org = organisation_create(
             actor=None, slug="mid-downs", name="Mid Downs District Council", kind="district_council", code="E07000901"
         )
-        SenderSetting.objects.create(organisation=org, sender="smtp", email_from="council@mid-downs.example")
+        if args.notify_url:
+            from tests.notifications.fake_notify import EMAIL_TEMPLATE_ID, SMS_TEMPLATE_ID
+
+            SenderSetting.objects.create(
+                organisation=org,
+                sender="notify",
+                notify_api_key_env="MID_DOWNS_NOTIFY_KEY",
+                notify_key_type="live",
+                notify_base_url=args.notify_url,
+                notify_email_template_id=EMAIL_TEMPLATE_ID,
+                notify_sms_template_id=SMS_TEMPLATE_ID,
+            )
+        else:
+            SenderSetting.objects.create(organisation=org, sender="smtp", email_from="council@mid-downs.example")
         for i in range(args.count):
             notification_queue(
                 organisation=org, channel="email", to=f"resident{i}@example.test", subject=f"Case {i}", body=f"Body {i}"
@@ -58,7 +75,10 @@ def main() -> None:
         start = time.monotonic()
         while time.monotonic() - start < args.deadline:
             call_command("deliver_notifications", "--once", "--batch-size", "50", "--idle-sleep", "0.1")
-            if not Notification.objects.exclude(status__in=[Status.DELIVERED, Status.PERMANENT_FAILURE]).exists():
+            unsent = Notification.objects.filter(status=Status.CREATED) | Notification.objects.filter(
+                status=Status.SENDING, accepted_at__isnull=True
+            )
+            if not unsent.exists():
                 break
             time.sleep(0.2)
     else:

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from townhall.portfolio.optimiser import Initiative, Lock, Plan, Programme
 
 EPS = 1e-6
 
 
-def violations(programme: Programme, initiatives: Sequence[Initiative], plan: Plan) -> list[str]:
+def violations(programme: Programme, initiatives: Sequence[Initiative], plan: Plan | Mapping[str, int]) -> list[str]:
     by_id = {i.id: i for i in initiatives}
-    starts = plan.chosen
+    starts = plan.chosen if isinstance(plan, Plan) else dict(plan)
     problems: list[str] = []
     h = programme.horizon_years
     spend = {"capital": [0.0] * h, "revenue": [0.0] * h, "staff": [0.0] * h}
@@ -65,4 +65,25 @@ def year_savings(programme: Programme, initiatives: Sequence[Initiative], plan: 
         k = year - (start + i.duration)
         if 0 <= k < len(i.savings):
             total += i.savings[k] * i.probability
+    return total
+
+
+def value(programme: Programme, initiatives: Sequence[Initiative], starts: Mapping[str, int]) -> float:
+    """NPV of the chosen starts, summed year by year from the inputs (max NPV objective)."""
+    by_id = {i.id: i for i in initiatives}
+    last = programme.appraisal
+    total = 0.0
+    for initiative_id, start in starts.items():
+        i = by_id[initiative_id]
+        uplift = 1 + i.capex_uplift
+        for k in range(max(len(i.capex), len(i.opex), len(i.savings) + i.duration)):
+            year = start + k
+            if year > last:
+                break
+            df = (1 + programme.discount_rate) ** -(year - 1)
+            capex = i.capex[k] if k < len(i.capex) else 0.0
+            opex = i.opex[k] if k < len(i.opex) else 0.0
+            s = k - i.duration
+            saving = i.savings[s] if 0 <= s < len(i.savings) else 0.0
+            total += df * (saving * i.probability - capex * uplift - opex)
     return total

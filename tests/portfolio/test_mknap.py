@@ -34,6 +34,7 @@ def test_the_planner_finds_the_published_optimum(instance: KnapsackInstance) -> 
     plan = solve(programme, initiatives)
 
     assert plan.status == "optimal"
+    assert plan.objective_value is not None
     assert plan.mip_gap is not None and plan.mip_gap <= programme.mip_rel_gap
     # Within HiGHS's gap tolerance of the published optimum, and never better than it (that would be a bug).
     tolerance = programme.mip_rel_gap * instance.optimum + 1e-6

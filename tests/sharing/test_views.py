@@ -57,3 +57,21 @@ def test_the_subject_access_answer_is_readable_and_machine_readable(
     assert document.status_code == 200 and resident_case.reference in document.content.decode()
     bundle = client.get(f"/staff/rights/{county.slug}/{request.reference}/bundle.json")
     assert bundle.status_code == 200 and bundle.json()["cases"][0]["reference"] == resident_case.reference
+
+
+def test_a_caseworker_refers_a_case_and_sees_the_partners_progress(
+    agreement, county, resident_case, discharge, make_staff, verified_client
+):
+    client = verified_client(make_staff(county, Role.CASEWORKER))
+    url = f"/staff/refer/{county.slug}/{resident_case.reference}/"
+    page = client.get(url)
+    assert page.status_code == 200 and "Downshire Hospitals NHS Trust" in page.content.decode()
+    empty = client.post(url, {"option": ""})
+    assert empty.status_code == 422 and "govuk-error-summary" in empty.content.decode()
+    option = f"{agreement.code}|hospital-discharge|R9X|hospital-discharge-support"
+    made = client.post(url, {"option": option, "request_id": "double-click-1"})
+    assert made.status_code == 302
+    again = client.post(url, {"option": option, "request_id": "double-click-1"})  # a double click
+    assert again.status_code == 422
+    assert resident_case.referrals_made.count() == 1
+    assert "referred" in client.get(url).content.decode()

@@ -10,7 +10,7 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 
 from townhall.catalogue import selectors, services
 from townhall.catalogue.models import DefinitionVersion
@@ -41,7 +41,7 @@ class ProblemOut(Schema):
 
 
 # Added to the key's own requirement: the empty one says a key is optional here.
-OPTIONAL_KEY = {"security": [{}]}
+OPTIONAL_KEY: dict[str, Any] = {"security": [{}]}
 
 
 class FindingOut(Schema):
@@ -137,7 +137,7 @@ def definition_list(request: HttpRequest, organisation: str | None = None, lgsl:
     auth=api_key_auth,
     summary="Upload a definition as a draft (or publish it)",
 )
-def definition_upload(request: HttpRequest, payload: DefinitionUploadIn) -> tuple[int, dict[str, Any]]:
+def definition_upload(request: HttpRequest, payload: DefinitionUploadIn) -> Status[dict[str, Any]]:
     key: ApiKey = request.auth  # type: ignore[attr-defined]
     version = services.definition_import(
         actor=actor_of(request),
@@ -146,7 +146,7 @@ def definition_upload(request: HttpRequest, payload: DefinitionUploadIn) -> tupl
         filename=payload.filename,
         publish=payload.publish,
     )
-    return 201, _full(version)
+    return Status(201, _full(version))
 
 
 @router.get(

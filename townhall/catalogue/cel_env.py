@@ -77,7 +77,7 @@ def free_variables(expr: str) -> frozenset[str]:
 
 
 def _context(program: cel.Program, answers: dict[str, Any], case: dict[str, Any] | None) -> dict[str, Any]:
-    context: dict[str, Any] = {name: None for name in program.variables()}
+    context: dict[str, Any] = dict.fromkeys(program.variables())
     context["today"] = dt.date.today().isoformat()
     context["fee_paid"] = False
     context["case"] = {}

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
-from ninja import Field, Router, Schema
+from ninja import Field, Router, Schema, Status
 
 from townhall.core.api_auth import actor_of, api_key_auth
 from townhall.core.models import ApiKey
@@ -41,7 +41,7 @@ class SubmissionOut(Schema):
         "a repeated key never creates a second submission and returns the first one's response."
     ),
 )
-def submission_post(request: HttpRequest, payload: SubmissionIn, response: HttpResponse) -> tuple[int, dict[str, Any]]:
+def submission_post(request: HttpRequest, payload: SubmissionIn, response: HttpResponse) -> Status[dict[str, Any]]:
     from townhall.catalogue.selectors.definitions import published_version
     from townhall.journeys.services.submissions import submission_create
 
@@ -61,4 +61,4 @@ def submission_post(request: HttpRequest, payload: SubmissionIn, response: HttpR
     )
     if not created:
         response["Idempotent-Replayed"] = "true"
-    return 201, submission.response
+    return Status(201, submission.response)

@@ -250,7 +250,9 @@ class _Cleaner:
             parts["uprn"] = ""  # typed by hand: no longer the listed address
         if not any(parts[p] for p in ("line1", "line2", "town", "postcode")):
             if self.q.required:
-                self.fail("required", _("Enter address line 1, typically the building and street"), f"{self.q.id}-line1")
+                self.fail(
+                    "required", _("Enter address line 1, typically the building and street"), f"{self.q.id}-line1"
+                )
             return None
         if not parts["line1"]:
             self.fail("required", _("Enter address line 1, typically the building and street"), f"{self.q.id}-line1")
@@ -307,7 +309,9 @@ def clean_answer(question: Question, data: Mapping[str, Any]) -> tuple[Any, list
     return value, cleaner.errors
 
 
-def clean_questions(questions: tuple[Question, ...], data: Mapping[str, Any]) -> tuple[dict[str, Any], list[AnswerError]]:
+def clean_questions(
+    questions: tuple[Question, ...], data: Mapping[str, Any]
+) -> tuple[dict[str, Any], list[AnswerError]]:
     answers: dict[str, Any] = {}
     errors: list[AnswerError] = []
     for question in questions:

@@ -65,13 +65,24 @@ def sample_answer(question: Question) -> Any:
         QuestionType.PHONE: "01632960001",
         QuestionType.POSTCODE: "MD1 1AB",
         QuestionType.DATE: "1990-05-17",
-        QuestionType.ADDRESS: {"uprn": "", "line1": "1 Meadow Lane", "line2": "", "town": "Marlow Downs", "postcode": "MD1 1AB"},
-        QuestionType.FILE: {"upload": "walker-sample", "name": "sample.pdf", "content_type": "application/pdf", "size": 1024},
+        QuestionType.ADDRESS: {
+            "uprn": "",
+            "line1": "1 Meadow Lane",
+            "line2": "",
+            "town": "Marlow Downs",
+            "postcode": "MD1 1AB",
+        },
+        QuestionType.FILE: {
+            "upload": "walker-sample",
+            "name": "sample.pdf",
+            "content_type": "application/pdf",
+            "size": 1024,
+        },
     }
-    value = samples.get(kind, "Sample")
-    if isinstance(value, str) and question.max_length:
-        value = value[: question.max_length]
-    return value
+    sample = samples.get(kind, "Sample")
+    if isinstance(sample, str) and question.max_length:
+        sample = sample[: question.max_length]
+    return sample
 
 
 def _branching_ids(definition: ServiceDefinition) -> set[str]:

@@ -10,6 +10,7 @@ from typing import Any
 from django.http import HttpRequest
 from django.utils.crypto import constant_time_compare
 from ninja import Router, Schema
+from ninja.responses import Status
 from ninja.security import HttpBearer
 
 from townhall.core.api_auth import actor_of, api_key_auth
@@ -111,13 +112,13 @@ def notify_callback(request: HttpRequest, payload: NotifyCallbackIn) -> dict[str
     auth=SharedTokenAuth("INBOUND_WEBHOOK_TOKEN"),
     summary="An email received by a mail provider, as raw MIME in base64",
 )
-def inbound_mail(request: HttpRequest, payload: InboundMailIn) -> tuple[int, Any]:
+def inbound_mail(request: HttpRequest, payload: InboundMailIn) -> Status[Any]:
     try:
         raw = base64.b64decode(payload.raw_base64, validate=True)
     except (binascii.Error, ValueError) as exc:
         raise ValidationFailed("raw_base64 is not base64", code="invalid_base64") from exc
     message = inbound_receive(raw=raw, mail_from=payload.mail_from, rcpt_to=payload.rcpt_to, source="webhook")
-    return 202, message
+    return Status(202, message)
 
 
 @router.get(

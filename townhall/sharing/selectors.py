@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Q, QuerySet
 
 from townhall.cases.models import Case
+from townhall.catalogue.models import DefinitionStatus, Service
 from townhall.core.errors import NotFound
 from townhall.core.models import Organisation
 from townhall.core.permissions import require
@@ -66,3 +68,49 @@ def access_log_for_case(*, organisation: Organisation, actor: Any, case_referenc
         .select_related("requester")
         .order_by("-occurred_at")
     )
+
+
+@dataclass(frozen=True)
+class ReferralOption:
+    """One place a case may be referred: an agreement in force, a purpose, a partner's published service."""
+
+    agreement_ref: str
+    agreement_title: str
+    purpose: str
+    partner: Organisation
+    service_slug: str
+    service_title: str
+
+    @property
+    def key(self) -> str:
+        return f"{self.agreement_ref}|{self.purpose}|{self.partner.code}|{self.service_slug}"
+
+
+def referral_options(*, organisation: Organisation, actor: Any, case: Case) -> list[ReferralOption]:
+    """Where this case may go: agreements in force that share its service's data with a recipient."""
+    require(actor, organisation, Permission.WORK_CASES)
+    agreements = (
+        Agreement.objects.filter(
+            status=AgreementStatus.ACTIVE,
+            items__holder=organisation,
+            items__service_slug=case.version.service.slug,
+        )
+        .prefetch_related("parties__organisation")
+        .distinct()
+    )
+    options = []
+    for agreement in agreements:
+        recipients = [p.organisation for p in agreement.parties.all() if p.receives and p.organisation != organisation]
+        services = (
+            Service.objects.filter(organisation__in=recipients, versions__status=DefinitionStatus.PUBLISHED)
+            .select_related("organisation")
+            .distinct()
+        )
+        for service in services:
+            for purpose in agreement.purposes:
+                options.append(
+                    ReferralOption(
+                        agreement.code, agreement.title, purpose, service.organisation, service.slug, service.title
+                    )
+                )
+    return options

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from townhall.sharing.views import pages
+from townhall.sharing.views import pages, referrals
 
 app_name = "sharing"
 
@@ -9,6 +9,7 @@ urlpatterns = [
     path("staff/sharing/<slug:organisation_slug>/", pages.agreements, name="agreements"),
     path("staff/sharing/<slug:organisation_slug>/<str:ref>/", pages.agreement, name="agreement"),
     path("staff/sharing/<slug:organisation_slug>/<str:ref>/<str:act>/", pages.agreement_act, name="agreement-act"),
+    path("staff/refer/<slug:organisation_slug>/<str:reference>/", referrals.refer, name="refer"),
     path(
         "staff/rights/<slug:organisation_slug>/<str:reference>/bundle.json",
         pages.subject_access_bundle,

@@ -3,41 +3,29 @@
 from __future__ import annotations
 
 import hashlib
-from typing import IO, Any, Protocol
+from typing import IO, Any
 
 import filetype
+from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 
 from townhall.cases.models import Case, CaseEventKind, Document, ScanStatus
 from townhall.cases.services._steps import record_event
-from townhall.core.errors import FieldError, NotFound, TooLarge, ValidationFailed
+from townhall.core.errors import Conflict, FieldError, NotFound, TooLarge, ValidationFailed
 from townhall.core.permissions import require
 from townhall.core.roles import Permission
 from townhall.core.services.audit import audit_record
+from townhall.notifications.inbound.scanning import ScannerUnavailable, VirusScanner, scanner_from
 
 DEFAULT_MAX_BYTES = 10 * 1024 * 1024
 DEFAULT_ACCEPT = ("application/pdf", "image/jpeg", "image/png", "image/heic")
 
 
-class Scanner(Protocol):
-    """What casework needs of the notifications app's VirusScanner."""
-
-    def scan(self, data: bytes, *, filename: str = "") -> Any: ...
-
-
-def default_scanner() -> Scanner:
-    from townhall.notifications.scanning import get_virus_scanner  # type: ignore[import-not-found]
-
-    return get_virus_scanner()  # type: ignore[no-any-return]
-
-
-def _is_clean(result: Any) -> bool:
-    for attr in ("clean", "is_clean", "ok"):
-        if hasattr(result, attr):
-            return bool(getattr(result, attr))
-    return bool(result)
+def default_scanner() -> VirusScanner:
+    """ClamAV when CLAMAV_SOCKET is set, else the local scanner (notifications' VirusScanner Protocol)."""
+    return scanner_from(getattr(settings, "CLAMAV_SOCKET", ""))
 
 
 def _limits(case: Case, question_id: str) -> tuple[int, tuple[str, ...]]:
@@ -57,7 +45,7 @@ def document_upload(
     filename: str,
     actor: Any,
     question_id: str = "",
-    scanner: Scanner | None = None,
+    scanner: VirusScanner | None = None,
 ) -> Document:
     """Store a document on a case. ``actor=None`` is the resident's own upload during their journey."""
     if actor is not None and getattr(actor, "is_authenticated", False):
@@ -75,39 +63,51 @@ def document_upload(
         raise ValidationFailed(
             message, code="document_type_not_allowed", errors=[FieldError("document_type_not_allowed", message, "file")]
         )
-    if not _is_clean((scanner or default_scanner()).scan(data, filename=filename)):
+    try:
+        result = (scanner or default_scanner()).scan(data)
+    except ScannerUnavailable as exc:
+        raise Conflict(
+            "Documents cannot be checked for viruses just now. Try again later", code="scanner_unavailable"
+        ) from exc
+    if not result.clean:
         message = "The selected file contains a virus"
         raise ValidationFailed(
             message, code="document_infected", errors=[FieldError("document_infected", message, "file")]
         )
     digest = hashlib.sha256(data).hexdigest()
     safe_name = (filename or "document").replace("/", "_").replace("\\", "_")[-200:]
-    with transaction.atomic():
-        document = Document(
-            organisation_id=case.organisation_id,
-            case=case,
-            question_id=question_id,
-            original_name=safe_name,
-            content_type=mime,
-            size=len(data),
-            sha256=digest,
-            scan_status=ScanStatus.CLEAN,
-            uploaded_at=timezone.now(),
-            uploaded_by=actor if getattr(actor, "is_authenticated", False) else None,
-        )
-        extension = f".{kind.extension}" if kind is not None else ""
-        document.file.save(f"{digest[:32]}{extension}", ContentFile(data), save=False)
-        document.save()
-        record_event(case, CaseEventKind.DOCUMENT_ADDED, actor=actor, data={"document": document.pk, "name": safe_name})
-        audit_record(
-            organisation=case.organisation,
-            actor=actor,
-            action="case.document_added",
-            object_type="case",
-            object_id=case.reference,
-            data={"document": document.pk, "sha256": digest, "content_type": mime, "size": len(data)},
-            actor_fallback="resident",
-        )
+    document = Document(
+        organisation_id=case.organisation_id,
+        case=case,
+        question_id=question_id,
+        original_name=safe_name,
+        content_type=mime,
+        size=len(data),
+        sha256=digest,
+        scan_status=ScanStatus.CLEAN,
+        uploaded_at=timezone.now(),
+        uploaded_by=actor if getattr(actor, "is_authenticated", False) else None,
+    )
+    extension = f".{kind.extension}" if kind is not None else ""
+    document.file.save(f"{digest[:32]}{extension}", ContentFile(data), save=False)
+    try:
+        with transaction.atomic():
+            document.save()
+            record_event(
+                case, CaseEventKind.DOCUMENT_ADDED, actor=actor, data={"document": document.pk, "name": safe_name}
+            )
+            audit_record(
+                organisation=case.organisation,
+                actor=actor,
+                action="case.document_added",
+                object_type="case",
+                object_id=case.reference,
+                data={"document": document.pk, "sha256": digest, "content_type": mime, "size": len(data)},
+                actor_fallback="resident",
+            )
+    except Exception:
+        document.file.delete(save=False)  # the row was not written: leave no file behind
+        raise
     return document
 
 

@@ -33,7 +33,25 @@ def personalisation(case: Case, definition: ServiceDefinition) -> dict[str, Any]
             "due_on": case.due_on.isoformat() if case.due_on else "",
         }
     )
+    data.update(_definition_case_fields(case, definition))
     return data
+
+
+def _definition_case_fields(case: Case, definition: ServiceDefinition) -> dict[str, Any]:
+    """The case fields the definition format names for ((placeholders)) (docs/definitions.md)."""
+    decided = None
+    if case.pk:
+        decided = case.events.filter(kind="transition").exclude(text="").order_by("-occurred_at", "-pk").first()
+    fee = definition.fee
+    return {
+        "resident_name": case.resident_name,
+        "service_name": definition.title.get(case.language),
+        "organisation_name": case.organisation.name,
+        "due_date": f"{case.due_on.day} {case.due_on:%B %Y}" if case.due_on else "",
+        "received_on": f"{case.received_at.day} {case.received_at:%B %Y}" if case.received_at else "",
+        "reason": decided.text if decided else "",
+        "fee": f"£{fee.amount_pence / 100:,.2f}" if fee else "",
+    }
 
 
 def queue_notifications(case: Case, definition: ServiceDefinition, events: list[str]) -> int:
@@ -44,6 +62,7 @@ def queue_notifications(case: Case, definition: ServiceDefinition, events: list[
     from townhall.notifications.services import notification_queue, render_template
 
     templates = {t.id: t for t in definition.templates}
+    values: dict[str, Any] | None = None  # worked out once, when the first message needs it
     queued = 0
     for event in events:
         for trigger in definition.notifications:
@@ -53,7 +72,7 @@ def queue_notifications(case: Case, definition: ServiceDefinition, events: list[
             if not to:
                 continue
             template = templates[trigger.template]
-            values = personalisation(case, definition)
+            values = values if values is not None else personalisation(case, definition)
             language = case.language if case.language in definition.languages else "en"
             notification_queue(
                 organisation=case.organisation,

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from townhall.catalogue.cel_env import FUNCTIONS, CelCompileError, compile_condition, free_variables
 from townhall.catalogue.checker.findings import Report
-from townhall.catalogue.checker.reach import can_hold
+from townhall.catalogue.checker.reach import always_holds, can_hold
 from townhall.catalogue.checker.walk import placed_questions, top_level_questions
 from townhall.catalogue.model import RESERVED_NAMES, ServiceDefinition
 
@@ -33,7 +33,9 @@ class Expression:
 
 
 def expressions(defn: ServiceDefinition) -> list[Expression]:
-    found = [Expression(p.condition, f"pages[{i}].condition", "page", i) for i, p in enumerate(defn.pages) if p.condition]
+    found = [
+        Expression(p.condition, f"pages[{i}].condition", "page", i) for i, p in enumerate(defn.pages) if p.condition
+    ]
     found += [
         Expression(pl.question.condition, f"{pl.path}.condition", "question", pl.page)
         for pl in placed_questions(defn)
@@ -52,6 +54,7 @@ def check_conditions(defn: ServiceDefinition, report: Report) -> None:
     inner = {pl.question.id: pl for pl in placed_questions(defn) if pl.group is not None}
     questions = {qid: placed.question for qid, placed in top.items()}
     known = set(top) | RESERVED_NAMES
+    unconditional: set[str] = set()  # paths of rule conditions that hold for every answer
     for item in expressions(defn):
         try:
             program = compile_condition(item.expr)
@@ -92,9 +95,37 @@ def check_conditions(defn: ServiceDefinition, report: Report) -> None:
                     sound = False
         if sound:
             _check_reachable(defn, item, names, questions, report)
+            if item.kind == "rule" and always_holds(item.expr, names, defn, questions):
+                unconditional.add(item.path)
+    _check_shadowed_rules(defn, unconditional, report)
 
 
-def _check_reachable(defn: ServiceDefinition, item: Expression, names: set[str], questions: dict, report: Report) -> None:
+def _check_shadowed_rules(defn: ServiceDefinition, unconditional: set[str], report: Report) -> None:
+    """For each event the first rule whose ``when`` holds applies: rules after one that always applies never do."""
+    wf = defn.workflow
+    transitions = {t.id: t for t in wf.transitions}
+    shadowing: dict[str, str] = {}  # event → id of the rule that always applies
+    for i, rule in enumerate(wf.rules):
+        if rule.on in shadowing:
+            report.add(
+                "TH107",
+                f"The rule '{shadowing[rule.on]}' always applies on '{rule.on}' and comes first, "
+                f"so '{rule.id}' never does.",
+                f"workflow.rules[{i}]",
+            )
+            continue
+        runs_in = wf.start if rule.on == "submitted" else rule.on.removeprefix("entered:")
+        transition = transitions.get(rule.transition) if rule.transition else None
+        takes_effect = rule.transition is None or (
+            transition is not None and runs_in in transition.sources and not transition.requires_reason
+        )
+        if f"workflow.rules[{i}].when" in unconditional and takes_effect:
+            shadowing[rule.on] = rule.id
+
+
+def _check_reachable(
+    defn: ServiceDefinition, item: Expression, names: set[str], questions: dict, report: Report
+) -> None:
     if can_hold(item.expr, names, defn, questions) is not False:
         return
     if item.kind == "page":

@@ -20,7 +20,6 @@ CASE_FIELDS = frozenset(
         "due_date",
         "received_on",
         "reason",
-        "status_url",
         "fee",
     }
 )
@@ -78,7 +77,9 @@ def check_templates(defn: ServiceDefinition, report: Report) -> None:
         if trigger.template not in templates:
             report.add("TH502", f"There is no template '{trigger.template}'.", f"{path}.template")
         elif trigger.channel == "email" and templates[trigger.template].subject is None:
-            report.add("TH505", f"Emails need a subject: give the template '{trigger.template}' one.", f"{path}.template")
+            report.add(
+                "TH505", f"Emails need a subject: give the template '{trigger.template}' one.", f"{path}.template"
+            )
     for i, template in enumerate(defn.templates):
         if template.id not in used:
             report.add("TH506", f"No notification uses the template '{template.id}'.", f"templates[{i}]")

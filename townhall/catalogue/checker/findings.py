@@ -24,6 +24,7 @@ CODES: dict[str, tuple[str, str]] = {
     "TH104": (ERROR, "A CEL expression names a question inside a repeating group directly."),
     "TH105": (ERROR, "A CEL expression calls a function the platform does not provide."),
     "TH106": (WARNING, "A rule's condition holds for no set of answers, so the rule never applies."),
+    "TH107": (WARNING, "A rule comes after a rule on the same event that always applies, so it never applies."),
     "TH201": (ERROR, "No set of answers reaches this page: its condition is always false."),
     "TH202": (ERROR, "No set of answers reaches this question: its condition is always false."),
     "TH203": (ERROR, "Two pages have the same id."),
@@ -39,7 +40,7 @@ CODES: dict[str, tuple[str, str]] = {
     "TH302": (ERROR, "A state cannot be reached from the start state through transitions."),
     "TH303": (ERROR, "No path of transitions leads from this state to a final state."),
     "TH304": (ERROR, "A final state has outgoing transitions."),
-    "TH305": (ERROR, "No role may take this transition (its roles list is empty)."),
+    "TH305": (ERROR, "No role may take this transition (its roles are empty, or none of them exists)."),
     "TH306": (ERROR, "A transition names a role the platform does not have."),
     "TH307": (ERROR, "A transition goes from or to a state that is not defined."),
     "TH308": (ERROR, "A rule names a transition that is not defined."),
@@ -49,6 +50,7 @@ CODES: dict[str, tuple[str, str]] = {
     "TH312": (ERROR, "Two rules have the same id."),
     "TH313": (ERROR, "The workflow has no final state."),
     "TH314": (ERROR, "A rule's transition cannot be taken from the state the rule runs in."),
+    "TH315": (ERROR, "A rule names a transition that requires a reason, which a rule cannot give."),
     "TH401": (ERROR, "Welsh text (cy) is missing while the definition offers Welsh."),
     "TH402": (WARNING, "Welsh text is given but 'cy' is not in languages, so residents never see it."),
     "TH403": (ERROR, "'en' is not in languages: every definition is offered in English."),
@@ -69,7 +71,7 @@ CODES: dict[str, tuple[str, str]] = {
     "TH908": (ERROR, "A value is not allowed (pattern, range, length or choice)."),
     "TH909": (ERROR, "The file is not UTF-8 text."),
     "TH910": (ERROR, "A field appears twice in one mapping."),
-    "TH911": (ERROR, "YAML anchors and aliases are not allowed."),
+    "TH911": (ERROR, "YAML anchors, aliases and explicit tags are not allowed."),
 }
 
 
@@ -84,7 +86,13 @@ class Finding:
     line: int | None = None
 
     def as_dict(self) -> dict[str, Any]:
-        return {"code": self.code, "severity": self.severity, "message": self.message, "path": self.path, "line": self.line}
+        return {
+            "code": self.code,
+            "severity": self.severity,
+            "message": self.message,
+            "path": self.path,
+            "line": self.line,
+        }
 
 
 @dataclass

@@ -31,7 +31,9 @@ def check_questions(defn: ServiceDefinition, report: Report) -> None:
         if q.type is QuestionType.GROUP and not q.questions:
             report.add("TH210", f"The group '{q.id}' has no questions of its own.", path)
         if q.type is not QuestionType.GROUP and q.questions:
-            report.add("TH210", f"'{q.id}' is {q.type.value}, not a group, so it cannot hold questions.", f"{path}.questions")
+            report.add(
+                "TH210", f"'{q.id}' is {q.type.value}, not a group, so it cannot hold questions.", f"{path}.questions"
+            )
         if pl.group is not None and q.type is QuestionType.GROUP:
             report.add("TH210", f"The group '{q.id}' is inside another group; groups do not nest.", path)
         _unused_fields(q, path, report)

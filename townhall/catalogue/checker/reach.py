@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import itertools
 import re
+from collections.abc import Iterator
 from typing import Any
 
 from townhall.catalogue.cel_env import evaluate
@@ -80,8 +81,10 @@ def _reserved(name: str, defn: ServiceDefinition, numbers: list[float | int], st
     return cases
 
 
-def can_hold(expr: str, names: set[str], defn: ServiceDefinition, questions: dict[str, Question]) -> bool | None:
-    """True if some generated answers make ``expr`` hold, False if none do, None if we could not tell."""
+def _combinations(
+    expr: str, names: set[str], defn: ServiceDefinition, questions: dict[str, Question]
+) -> tuple[Iterator[dict[str, Any]], bool]:
+    """The generated bindings for ``expr`` (at most MAX_COMBINATIONS) and whether they are all of them."""
     numbers, strings = literals(expr)
     ordered = sorted(names)
     domains: list[list[Any]] = []
@@ -93,10 +96,29 @@ def can_hold(expr: str, names: set[str], defn: ServiceDefinition, questions: dic
     total = 1
     for domain in domains:
         total *= len(domain)
-    for combination in itertools.islice(itertools.product(*domains), MAX_COMBINATIONS):
-        try:
-            if evaluate(expr, dict(zip(ordered, combination, strict=True))) is True:
-                return True
-        except Exception:  # errors mean "does not hold" for this combination
-            continue
-    return False if total <= MAX_COMBINATIONS else None
+    bindings = (
+        dict(zip(ordered, combination, strict=True))
+        for combination in itertools.islice(itertools.product(*domains), MAX_COMBINATIONS)
+    )
+    return bindings, total <= MAX_COMBINATIONS
+
+
+def _holds(expr: str, binding: dict[str, Any]) -> bool:
+    try:
+        return evaluate(expr, binding) is True
+    except Exception:  # an error means "does not hold"
+        return False
+
+
+def can_hold(expr: str, names: set[str], defn: ServiceDefinition, questions: dict[str, Question]) -> bool | None:
+    """True if some generated answers make ``expr`` hold, False if none do, None if we could not tell."""
+    bindings, complete = _combinations(expr, names, defn, questions)
+    if any(_holds(expr, binding) for binding in bindings):
+        return True
+    return False if complete else None
+
+
+def always_holds(expr: str, names: set[str], defn: ServiceDefinition, questions: dict[str, Question]) -> bool:
+    """True only if every generated set of answers (all of them, not a sample) makes ``expr`` hold."""
+    bindings, complete = _combinations(expr, names, defn, questions)
+    return complete and all(_holds(expr, binding) for binding in bindings)

@@ -1,4 +1,4 @@
-"""Checks of the casework workflow (TH301–TH314). No Django; roles come from the pure core.roles."""
+"""Checks of the casework workflow (TH301–TH315). No Django; roles come from the pure core.roles."""
 
 from __future__ import annotations
 
@@ -41,18 +41,22 @@ def check_workflow(defn: ServiceDefinition, report: Report) -> None:
         if t.target not in states:
             report.add("TH307", f"'{t.id}' goes to '{t.target}', which is not a state.", f"{path}.to")
         if not t.roles:
-            report.add("TH305", f"No role may take the transition '{t.id}': give it at least one role.", f"{path}.roles")
+            report.add(
+                "TH305", f"No role may take the transition '{t.id}': give it at least one role.", f"{path}.roles"
+            )
+        elif not set(t.roles) & ROLES:
+            report.add("TH305", f"None of the roles of '{t.id}' exists, so no one may take it.", f"{path}.roles")
         for k, role in enumerate(t.roles):
             if role not in ROLES:
-                report.add(
-                    "TH306", f"'{role}' is not a role. Roles: {', '.join(sorted(ROLES))}.", f"{path}.roles[{k}]"
-                )
+                report.add("TH306", f"'{role}' is not a role. Roles: {', '.join(sorted(ROLES))}.", f"{path}.roles[{k}]")
 
     if wf.start in states:
         reached = _closure({wf.start}, forward)
         for i, s in enumerate(wf.states):
             if s.id not in reached:
-                report.add("TH302", f"No transitions lead from '{wf.start}' to the state '{s.id}'.", f"workflow.states[{i}]")
+                report.add(
+                    "TH302", f"No transitions lead from '{wf.start}' to the state '{s.id}'.", f"workflow.states[{i}]"
+                )
     can_finish = _closure({s.id for s in wf.states if s.final}, backward)
     if any(s.final for s in wf.states):
         for i, s in enumerate(wf.states):
@@ -71,7 +75,18 @@ def check_workflow(defn: ServiceDefinition, report: Report) -> None:
         if rule.transition is None:
             continue
         if rule.transition not in transitions:
-            report.add("TH308", f"The rule '{rule.id}' names the transition '{rule.transition}', which is not defined.", f"{path}.transition")
+            report.add(
+                "TH308",
+                f"The rule '{rule.id}' names the transition '{rule.transition}', which is not defined.",
+                f"{path}.transition",
+            )
+        elif transitions[rule.transition].requires_reason:
+            report.add(
+                "TH315",
+                f"'{rule.transition}' requires a reason, which a rule cannot give: "
+                f"the rule '{rule.id}' would never move a case.",
+                f"{path}.transition",
+            )
         elif runs_in is not None and runs_in not in transitions[rule.transition].sources:
             report.add(
                 "TH314",

@@ -100,13 +100,14 @@ def _translate(error: jsonschema.ValidationError, lines: Mapping[str, int] | Non
     path = json_path(parts)
     where = path or "the document"
     validator = error.validator
+    expected: Any = error.validator_value
     schema = error.schema if isinstance(error.schema, Mapping) else {}
 
     def make(code: str, message: str, at: str = path) -> FieldError:
         return FieldError(code=code, message=message[:1].upper() + message[1:], path=at, line=line_for(at, lines))
 
     if validator == "required" and isinstance(error.instance, Mapping):
-        missing = [name for name in error.validator_value if name not in error.instance]
+        missing = [name for name in expected if name not in error.instance]
         return [make("TH905", f"{where} needs the field '{name}'.", json_path([*parts, name])) for name in missing]
     if validator == "additionalProperties" and isinstance(error.instance, Mapping):
         known = sorted(schema.get("properties", {}))
@@ -119,23 +120,25 @@ def _translate(error: jsonschema.ValidationError, lines: Mapping[str, int] | Non
             found.append(make("TH904", f"Unknown field '{key}' in {where}.{hint}", json_path([*parts, str(key)])))
         return found
     if validator == "type":
-        wanted = _JSON_TYPES.get(str(error.validator_value), str(error.validator_value))
+        wanted = _JSON_TYPES.get(str(expected), str(expected))
         return [make("TH903", f"{where} must be {wanted}, not {_json_type(error.instance)}.")]
-    if validator == "enum" and parts and parts[-1] == "type" and "text" in error.validator_value:
-        allowed = ", ".join(error.validator_value)
+    if validator == "enum" and parts and parts[-1] == "type" and "text" in expected:
+        allowed = ", ".join(expected)
         return [make("TH906", f"Unknown question type {_short(error.instance)} at {where}. Allowed: {allowed}.")]
     if validator == "const" and parts == ["format"]:
         return [make("TH907", f"Unsupported format {_short(error.instance)}: this platform reads '{FORMAT_V1}'.")]
     if validator == "enum":
-        allowed = ", ".join(str(v) for v in error.validator_value)
+        allowed = ", ".join(str(v) for v in expected)
         return [make("TH908", f"{where} is {_short(error.instance)}; it must be one of: {allowed}.")]
     if validator == "anyOf" and parts and parts[-3:-1] == ["workflow", "rules"]:
         return [make("TH905", f"{where} needs a 'transition' or an 'assign_team' (or both).")]
     if validator == "pattern":
-        return [make("TH908", f"{where} is {_short(error.instance)}, which is not allowed here: {_pattern_hint(parts)}")]
-    if validator == "minItems" and error.validator_value == 1:
+        return [
+            make("TH908", f"{where} is {_short(error.instance)}, which is not allowed here: {_pattern_hint(parts)}")
+        ]
+    if validator == "minItems" and expected == 1:
         return [make("TH908", f"{where} must not be empty.")]
-    if validator == "minLength" and error.validator_value == 1:
+    if validator == "minLength" and expected == 1:
         return [make("TH908", f"{where} must not be empty text.")]
     message = error.message if len(error.message) <= 200 else error.message[:197] + "..."
     return [make("TH908", f"{where}: {message}")]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
+from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -77,6 +78,7 @@ def definition_upload(request: HttpRequest) -> HttpResponse:
         "errors": [],
         "source": "",
         "chosen": "",
+        "error_field": "definition_file",
         "breadcrumbs": breadcrumbs((_("Upload a definition"), None)),
     }
     if request.method == "POST":
@@ -99,13 +101,15 @@ def definition_upload(request: HttpRequest) -> HttpResponse:
                 errors.append({"text": _("The selected file must be UTF-8 text"), "href": "#definition_file"})
         elif not source.strip():
             errors.append({"text": _("Choose a definition file or paste the definition"), "href": "#definition_file"})
+            context["summary"] = errors[-1]["text"]
         if not errors and organisation is not None:
             try:
                 version = services.definition_import(
                     actor=request.user, organisation=organisation, source=source, filename=filename
                 )
             except (ValidationFailed, TooLarge, Conflict) as error:
-                errors = error_list(error, "#definition_file" if upload is not None else "#source")
+                context["error_field"] = "definition_file" if upload is not None else "source"
+                errors = error_list(error, f"#{context['error_field']}")
                 context["summary"] = error.detail
             except TownhallError as error:
                 return error_page(request, error)
@@ -129,6 +133,13 @@ def version_detail(request: HttpRequest, organisation_slug: str, service_slug: s
         return error_page(request, error)
     versions = list(service.versions.order_by("-number"))
     problem = request.session.pop("catalogue_problem", None)
+    try:  # the journeys app's walker, where it is installed
+        walk_url = reverse(
+            "journeys:walk",
+            kwargs={"organisation_slug": organisation.slug, "service_slug": service.slug, "number": version.number},
+        )
+    except NoReverseMatch:
+        walk_url = ""
     return render_staff(
         request,
         "catalogue/staff/version.html",
@@ -137,6 +148,7 @@ def version_detail(request: HttpRequest, organisation_slug: str, service_slug: s
             "service": service,
             "versions": versions,
             "definition": version.definition(),
+            "walk_url": walk_url,
             "has_draft": any(v.status == DefinitionStatus.DRAFT for v in versions),
             "can_edit": can(request.user, organisation, Permission.EDIT_DEFINITIONS),
             "can_publish": can(request.user, organisation, Permission.PUBLISH_DEFINITIONS),

@@ -88,3 +88,12 @@ def api_key_get(*, organisation: Organisation, actor: Any, prefix: str) -> ApiKe
     if key is None:
         raise NotFound("No such API key", code="api_key_not_found")
     return key
+
+
+def organisation_list_for_platform(*, actor: Any) -> QuerySet[Organisation]:
+    """Every organisation on the platform, for a platform admin; nobody else may list them all here."""
+    if not is_platform_admin(actor):
+        from townhall.core.errors import PermissionDenied
+
+        raise PermissionDenied("Only a platform admin can see every organisation")
+    return Organisation.objects.order_by("name")

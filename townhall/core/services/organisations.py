@@ -95,6 +95,10 @@ def membership_grant(*, actor: Any, organisation: Organisation, user: Any, role:
 
 def membership_revoke(*, actor: Any, organisation: Organisation, user: Any, role: Role) -> None:
     require(actor, organisation, Permission.MANAGE_MEMBERS)
+    if role == Role.PLATFORM_ADMIN and not is_platform_admin(actor):
+        from townhall.core.errors import PermissionDenied
+
+        raise PermissionDenied("Only a platform admin can remove a platform admin")
     with transaction.atomic():
         deleted, _ = Membership.objects.filter(user=user, organisation=organisation, role=role.value).delete()
         if deleted:

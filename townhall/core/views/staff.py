@@ -9,7 +9,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop as N_
+from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_POST
 
 from townhall.core.errors import TownhallError
@@ -29,6 +29,7 @@ from townhall.core.selectors.organisations import (
     api_key_list,
     membership_list,
     organisation_for_staff,
+    organisation_list_for_platform,
     staff_find,
     staff_organisations,
 )
@@ -41,13 +42,13 @@ from townhall.core.views.rendering import error_page, render_staff
 # (label, url name, permission in the organisation). A URL may take the organisation's slug as
 # ``organisation_slug`` or ``organisation``, or nothing. Names not (yet) defined are left out.
 STAFF_AREAS: list[tuple[str, str, Permission]] = [
-    (N_("Service definitions"), "catalogue:staff-list", Permission.VIEW_DEFINITIONS),
-    (N_("Cases"), "cases:queue", Permission.VIEW_CASES),
-    (N_("Phone and face-to-face requests"), "journeys:assisted", Permission.ASSISTED_DIGITAL),
-    (N_("Data-sharing agreements"), "sharing:agreements", Permission.MANAGE_AGREEMENTS),
-    (N_("Insight"), "insight:dashboard", Permission.VIEW_INSIGHT),
-    (N_("Open data"), "opendata:staff-datasets", Permission.PUBLISH_DATASETS),
-    (N_("Investment portfolio"), "portfolio:initiatives", Permission.MANAGE_PORTFOLIO),
+    (gettext_noop("Service definitions"), "catalogue:staff-list", Permission.VIEW_DEFINITIONS),
+    (gettext_noop("Cases"), "cases:queue", Permission.VIEW_CASES),
+    (gettext_noop("Phone and face-to-face requests"), "journeys:assisted", Permission.ASSISTED_DIGITAL),
+    (gettext_noop("Data-sharing agreements"), "sharing:agreements", Permission.MANAGE_AGREEMENTS),
+    (gettext_noop("Insight"), "insight:dashboard", Permission.VIEW_INSIGHT),
+    (gettext_noop("Open data"), "opendata:staff-datasets", Permission.PUBLISH_DATASETS),
+    (gettext_noop("Investment portfolio"), "portfolio:initiatives", Permission.MANAGE_PORTFOLIO),
 ]
 
 
@@ -63,9 +64,9 @@ def _area_links(request: HttpRequest, organisation: Organisation) -> list[dict[s
             except NoReverseMatch:
                 continue
     if can(request.user, organisation, Permission.MANAGE_MEMBERS):
-        links.append({"text": N_("Members"), "href": reverse("core:members", args=[organisation.slug])})
+        links.append({"text": gettext_noop("Members"), "href": reverse("core:members", args=[organisation.slug])})
     if can(request.user, organisation, Permission.MANAGE_API_KEYS):
-        links.append({"text": N_("API keys"), "href": reverse("core:api-keys", args=[organisation.slug])})
+        links.append({"text": gettext_noop("API keys"), "href": reverse("core:api-keys", args=[organisation.slug])})
     return links
 
 
@@ -82,8 +83,9 @@ def staff_home(request: HttpRequest) -> HttpResponse:
         {"organisation": row.organisation, "roles": row.roles, "links": _area_links(request, row.organisation)}
         for row in staff_organisations(actor=request.user)
     ]
+    platform = organisation_list_for_platform(actor=request.user) if is_platform_admin(request.user) else None
     return render_staff(
-        request, "core/staff_home.html", {"rows": rows, "platform_admin": is_platform_admin(request.user)}
+        request, "core/staff_home.html", {"rows": rows, "platform_admin": platform is not None, "platform": platform}
     )
 
 

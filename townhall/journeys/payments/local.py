@@ -120,11 +120,11 @@ def in_process_transport(
 ) -> tuple[int, dict[str, Any]]:
     """Call the local server's views directly, as an HTTP client would, without a socket."""
     factory = RequestFactory()
-    extra = {f"HTTP_{k.upper().replace('-', '_')}": v for k, v in headers.items() if k.lower() != "content-type"}
+    sent = {k: v for k, v in headers.items() if k.lower() != "content-type"}
     if method == "POST":
-        request = factory.post(url, data=body or b"", content_type="application/json", **extra)
+        request = factory.post(url, data=body or b"", content_type="application/json", headers=sent)
     else:
-        request = factory.get(url, **extra)
+        request = factory.get(url, headers=sent)
     match = resolve(url.removeprefix(PREFIX), urlconf=__name__)
     response = match.func(request, *match.args, **match.kwargs)
     return response.status_code, json.loads(response.content or b"{}")

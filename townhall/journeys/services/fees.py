@@ -10,9 +10,7 @@ from townhall.journeys.models import JourneySession, JourneyStatus
 from townhall.journeys.payments import PaymentProvider, payment_provider
 
 
-def journey_payment_start(
-    *, session: JourneySession, return_url: str, provider: PaymentProvider | None = None
-) -> str:
+def journey_payment_start(*, session: JourneySession, return_url: str, provider: PaymentProvider | None = None) -> str:
     """Create a payment for the fee and return the ``next_url`` to send the resident to."""
     if session.status != JourneyStatus.IN_PROGRESS:
         raise ValidationFailed("This application has already been sent", code="journey_submitted")

@@ -63,7 +63,9 @@ def applications_link_send(*, email: str, link_for: Any, language: str = "en") -
             raise ValidationFailed(message, code="required", errors=[FieldError("required", message, "email")])
         if not EMAIL_RE.match(email):
             message = _("Enter an email address in the correct format, like name@example.com")
-            raise ValidationFailed(message, code="invalid_email", errors=[FieldError("invalid_email", message, "email")])
+            raise ValidationFailed(
+                message, code="invalid_email", errors=[FieldError("invalid_email", message, "email")]
+            )
         latest = Submission.objects.filter(resident_email=email.lower()).select_related("organisation").first()
         if latest is None:
             return

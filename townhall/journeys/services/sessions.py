@@ -170,7 +170,9 @@ def journey_save_for_later(*, session: JourneySession, email: str, resume_url_fo
             raise ValidationFailed(message, code="required", errors=[FieldError("required", message, "email")])
         if not EMAIL_RE.match(email):
             message = _("Enter an email address in the correct format, like name@example.com")
-            raise ValidationFailed(message, code="invalid_email", errors=[FieldError("invalid_email", message, "email")])
+            raise ValidationFailed(
+                message, code="invalid_email", errors=[FieldError("invalid_email", message, "email")]
+            )
         definition = session.version.definition()
         days = resume_max_age().days
         link = resume_url_for(resume_link_token(session))

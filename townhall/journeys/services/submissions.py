@@ -143,14 +143,19 @@ def _write(
     return submission
 
 
-def journey_submit(*, session: JourneySession, actor: Any = None) -> Submission:
-    """Submit a journey in progress. Submitting twice (a double click) returns the first submission."""
+def journey_submit(*, session: JourneySession, actor: Any = None, language: str | None = None) -> Submission:
+    """Submit a journey in progress. Submitting twice (a double click) returns the first submission.
+
+    ``language`` is the one the resident is using now (they may have switched while answering).
+    """
     with transaction.atomic():
         locked = JourneySession.objects.select_for_update().select_related("version", "organisation").get(pk=session.pk)
         if locked.status == JourneyStatus.SUBMITTED:
             return Submission.objects.get(session=locked)
         version = locked.version
         definition = version.definition()
+        if language in definition.languages:
+            locked.language = language
         answers = _validated(definition, locked.answers, locked.language)
         if definition.fee and locked.channel == "online" and locked.payment_status != "success":
             raise ValidationFailed("Pay the fee before you send your application", code="payment_required")
@@ -167,7 +172,7 @@ def journey_submit(*, session: JourneySession, actor: Any = None) -> Submission:
         )
         locked.status = JourneyStatus.SUBMITTED
         locked.reference = submission.reference
-        locked.save(update_fields=["status", "reference", "updated_at"])
+        locked.save(update_fields=["status", "reference", "language", "updated_at"])
     session.status, session.reference = locked.status, locked.reference
     return submission
 

@@ -65,7 +65,9 @@ def journey_upload(
             raise _refuse(question_id, "empty_file", _("The selected file is empty"))
         if len(data) > max_bytes:
             size = f"{max_bytes / (1024 * 1024):g}MB"
-            raise _refuse(question_id, "file_too_large", _("The selected file must be smaller than %(size)s") % {"size": size})
+            raise _refuse(
+                question_id, "file_too_large", _("The selected file must be smaller than %(size)s") % {"size": size}
+            )
         kind = filetype.guess(data)
         mime = kind.mime if kind else ""
         if mime not in accept:

@@ -13,7 +13,14 @@ from townhall.journeys import flow
 from townhall.journeys.models import JourneySession, JourneyStatus
 from townhall.journeys.questions import fields_from_values
 from townhall.journeys.services.sessions import journey_answer_page, journey_group_item_remove, journey_group_item_save
-from townhall.journeys.views._common import by_field, form_data, journey_url, render_journey, service_and_journey, summary
+from townhall.journeys.views._common import (
+    by_field,
+    form_data,
+    journey_url,
+    render_journey,
+    service_and_journey,
+    summary,
+)
 from townhall.journeys.views._display import item_summary
 
 
@@ -90,7 +97,9 @@ def group_page(
         action=page_url + ("?change=1" if request.GET.get("change") == "1" else ""),
         errs=by_field(errors),
         errors=summary(errors),
-        back_url=journey_url("page", org, service, page_id=previous) if previous else journey_url("start", org, service),
+        back_url=journey_url("page", org, service, page_id=previous)
+        if previous
+        else journey_url("start", org, service),
     )
 
 

@@ -47,7 +47,9 @@ def start(request: HttpRequest, org: str, service: str) -> HttpResponse:
         request.session[session_key(version)] = journey.token
         return _go(org, service, flow.next_page_id(definition, {}, []))
     resumable = journey is not None and journey.status == JourneyStatus.IN_PROGRESS and journey.completed_pages
-    return render_journey(request, "journeys/start.html", version=version, org=org, service=service, resumable=resumable)
+    return render_journey(
+        request, "journeys/start.html", version=version, org=org, service=service, resumable=resumable
+    )
 
 
 def _address_lookup(request: HttpRequest, question_id: str) -> tuple[list[Any], list[FieldError]]:
@@ -137,7 +139,9 @@ def page(request: HttpRequest, org: str, service: str, page_id: str) -> HttpResp
         uploads=uploads,
         multipart=any(q.type is QuestionType.FILE for q in questions),
         change=change,
-        back_url=journey_url("page", org, service, page_id=previous) if previous else journey_url("start", org, service),
+        back_url=journey_url("page", org, service, page_id=previous)
+        if previous
+        else journey_url("start", org, service),
     )
 
 
@@ -182,7 +186,9 @@ def check_answers(request: HttpRequest, org: str, service: str) -> HttpResponse:
             return HttpResponseRedirect(journey_payment_start(session=journey, return_url=return_url))
         else:
             try:
-                journey_submit(session=journey, actor=request.user if journey.staff_id else None)
+                journey_submit(
+                    session=journey, actor=request.user if journey.staff_id else None, language=language_for(definition)
+                )
                 return HttpResponseRedirect(journey_url("confirmation", org, service))
             except ValidationFailed as error:
                 errors = error.errors or [FieldError(error.code, error.detail, "")]

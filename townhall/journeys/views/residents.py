@@ -16,7 +16,15 @@ from townhall.journeys.services.fees import journey_payment_check
 from townhall.journeys.services.residents import applications_email_from, applications_link_send
 from townhall.journeys.services.sessions import journey_resume, journey_save_for_later
 from townhall.journeys.services.submissions import journey_submit
-from townhall.journeys.views._common import by_field, journey_url, render_journey, service_and_journey, session_key, summary
+from townhall.journeys.views._common import (
+    by_field,
+    journey_url,
+    language_for,
+    render_journey,
+    service_and_journey,
+    session_key,
+    summary,
+)
 
 APPLICATIONS_SESSION_KEY = "journeys:applications_email"
 
@@ -65,8 +73,10 @@ def resume(request: HttpRequest, signed: str) -> HttpResponse:
         translation.activate(journey.language)
     org, service = journey.organisation.slug, version.service.slug
     target = flow.next_page_id(version.definition(), journey.answers, journey.completed_pages)
-    url = journey_url("check-answers", org, service) if target == flow.CHECK_ANSWERS else journey_url(
-        "page", org, service, page_id=target
+    url = (
+        journey_url("check-answers", org, service)
+        if target == flow.CHECK_ANSWERS
+        else journey_url("page", org, service, page_id=target)
     )
     response = HttpResponseRedirect(url)
     from django.conf import settings
@@ -83,7 +93,7 @@ def payment_return(request: HttpRequest, org: str, service: str) -> HttpResponse
         return HttpResponseRedirect(journey_url("confirmation", org, service))
     journey_payment_check(session=journey)
     if journey.payment_status == "success":
-        journey_submit(session=journey)
+        journey_submit(session=journey, language=language_for(version.definition()))
         return HttpResponseRedirect(journey_url("confirmation", org, service))
     return render_journey(
         request,

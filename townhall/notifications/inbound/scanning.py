@@ -26,7 +26,7 @@ class ScannerUnavailable(Exception):
 class VirusScanner(Protocol):
     name: str
 
-    def scan(self, data: bytes) -> ScanResult: ...
+    def scan(self, data: bytes, *, filename: str = "") -> ScanResult: ...
 
 
 class LocalScanner:
@@ -34,7 +34,7 @@ class LocalScanner:
 
     name = "local"
 
-    def scan(self, data: bytes) -> ScanResult:
+    def scan(self, data: bytes, *, filename: str = "") -> ScanResult:
         if EICAR in data:
             return ScanResult(False, "EICAR test file", self.name)
         return ScanResult(True, "", self.name)
@@ -59,7 +59,7 @@ class ClamAvScanner:
         sock.connect(self.address)
         return sock
 
-    def scan(self, data: bytes) -> ScanResult:
+    def scan(self, data: bytes, *, filename: str = "") -> ScanResult:
         try:
             with self._connect() as sock:
                 sock.sendall(b"zINSTREAM\0")

@@ -1,9 +1,18 @@
 """Email through an SMTP relay with Django's email backend. Message-ID comes from our reference, so a
-resend after a crash carries the same Message-ID; Reply-To is a signed reply+<token> address."""
+resend after a crash carries the same Message-ID; Reply-To is a signed reply+<token> address.
+
+The connection stays open between messages (one per worker thread), so after the relay's 250 the worker
+records the acceptance at once, without waiting for a QUIT round trip: that keeps the window in which a
+crash could send a message twice as short as we can make it (docs/adr/0010-notification-outbox.md).
+"""
 
 from __future__ import annotations
 
+import contextlib
 import smtplib
+import threading
+import time
+from typing import Any
 
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
@@ -15,6 +24,46 @@ from townhall.notifications.senders.base import (
     ProviderResult,
     TechnicalFailure,
 )
+
+_local = threading.local()
+IDLE_CHECK_SECONDS = 10.0
+
+
+def _cached_connection(backend: str, timeout: float) -> Any:
+    """This thread's open connection to the relay (opened on first use, checked with NOOP when idle)."""
+    key = (backend, settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_HOST_USER, timeout)
+    cache: dict[tuple[Any, ...], tuple[Any, float]] = _local.__dict__.setdefault("connections", {})
+    entry = cache.get(key)
+    if entry is not None:
+        connection, last_used = entry
+        raw = getattr(connection, "connection", None)
+        stale = hasattr(connection, "connection") and raw is None  # the locmem backend has no socket at all
+        if raw is not None and time.monotonic() - last_used > IDLE_CHECK_SECONDS:
+            try:
+                stale = raw.noop()[0] != 250
+            except (smtplib.SMTPException, OSError):
+                stale = True
+        if not stale:
+            cache[key] = (connection, time.monotonic())
+            return connection
+        _drop(cache, key)
+    connection = get_connection(backend=backend, fail_silently=False, timeout=timeout)
+    connection.open()
+    cache[key] = (connection, time.monotonic())
+    return connection
+
+
+def _drop(cache: dict[tuple[Any, ...], tuple[Any, float]], key: tuple[Any, ...]) -> None:
+    entry = cache.pop(key, None)
+    if entry is not None:
+        with contextlib.suppress(smtplib.SMTPException, OSError):
+            entry[0].close()
+
+
+def close_connections() -> None:
+    cache = _local.__dict__.get("connections", {})
+    for key in list(cache):
+        _drop(cache, key)
 
 
 def message_id_for(reference: str) -> str:
@@ -44,8 +93,8 @@ class SmtpSender:
             reply_to=[message.reply_to] if message.reply_to else None,
             headers=headers,
         )
-        connection = get_connection(backend=self.backend, fail_silently=False, timeout=self.timeout)
         try:
+            connection = _cached_connection(self.backend, self.timeout)
             sent = connection.send_messages([email])
         except smtplib.SMTPRecipientsRefused as exc:
             codes = [code for code, _ in exc.recipients.values()]
@@ -59,6 +108,7 @@ class SmtpSender:
                 raise TechnicalFailure(f"SMTP {exc.smtp_code}: {exc.smtp_error!r}", status_code=exc.smtp_code) from exc
             raise PermanentFailure(f"SMTP {exc.smtp_code}: {exc.smtp_error!r}", status_code=exc.smtp_code) from exc
         except (TimeoutError, smtplib.SMTPException, OSError) as exc:
+            close_connections()  # start afresh next time
             raise TechnicalFailure(f"SMTP relay unavailable: {exc.__class__.__name__}: {exc}") from exc
         if not sent:
             raise TechnicalFailure("The SMTP relay did not take the message")

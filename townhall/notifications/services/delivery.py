@@ -231,7 +231,9 @@ def _fail(
 def _enqueue_retry(notification_id: int, run_after: datetime) -> None:
     from townhall.notifications.tasks import deliver_task
 
-    deliver_task.using(run_after=run_after).enqueue(notification_id=notification_id)
+    if deliver_task.get_backend().supports_defer:
+        deliver_task.using(run_after=run_after).enqueue(notification_id=notification_id)
+    # else: the deliver_notifications loop picks the row up when it is due
 
 
 def notification_release(*, worker: str) -> int:

@@ -13,8 +13,9 @@ from townhall.core.services.audit import audit_record
 from townhall.notifications import config
 from townhall.notifications.inbound import parsing
 from townhall.notifications.inbound.hooks import inbound_handler
-from townhall.notifications.inbound.scanning import ScannerUnavailable, VirusScanner, scanner_from
+from townhall.notifications.inbound.scanning import ScannerUnavailable, VirusScanner
 from townhall.notifications.models import InboundAttachment, InboundMessage, InboundStatus, Notification, Status
+from townhall.notifications.scanning import get_virus_scanner
 from townhall.notifications.services.receipts import delivery_receipt_record
 from townhall.notifications.tokens import notification_id_from_token, tokens_in
 
@@ -33,7 +34,7 @@ EXECUTABLE_MIME = frozenset(
 
 
 def default_scanner() -> VirusScanner:
-    return scanner_from(str(config.get("CLAMAV_SOCKET", "")))
+    return get_virus_scanner()
 
 
 def _match(mail: parsing.ParsedMail, rcpt_to: list[str]) -> tuple[Notification | None, str, str]:

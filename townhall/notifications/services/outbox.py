@@ -121,5 +121,7 @@ def _enqueue_delivery(notification_id: int, run_after: datetime) -> None:
 
     task = deliver_task
     if run_after > timezone.now():
+        if not deliver_task.get_backend().supports_defer:
+            return  # this backend cannot wait; the deliver_notifications loop sends it when it is due
         task = deliver_task.using(run_after=run_after)
     task.enqueue(notification_id=notification_id)

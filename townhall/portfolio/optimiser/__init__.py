@@ -4,6 +4,7 @@ Dataclasses in (``Initiative``, ``Programme``), dataclasses out (``Plan``). Neve
 same process: its bundled solvers clash with highspy's.
 """
 
+from townhall.portfolio.optimiser.gantt import roadmap_svg
 from townhall.portfolio.optimiser.milp import FAMILIES, Progress, ProgressCallback
 from townhall.portfolio.optimiser.model import (
     GREEN_BOOK_DISCOUNT_RATE,
@@ -61,6 +62,7 @@ __all__ = [
     "compare_scenarios",
     "critical_path",
     "greedy_plan",
+    "roadmap_svg",
     "sensitivity",
     "solve",
     "validate",

@@ -25,7 +25,7 @@ INF = highspy.kHighsInf
 class Progress:
     """One report from the solver while it works: a better plan was found, or a log line."""
 
-    event: str  # "improved" or "log"
+    event: str  # "improved" (a better plan), "log" (a solver log line) or "stage" (the planner moves on)
     seconds: float
     objective: float | None
     bound: float | None

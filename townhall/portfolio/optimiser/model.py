@@ -192,6 +192,8 @@ def validate(programme: Programme, initiatives: Sequence[Initiative]) -> None:
             errors += _profile_errors(name, values)
     if programme.target is not None and not 1 <= programme.target.year <= h:
         errors.append(FieldError("invalid_target_year", "The target year must fall within the horizon", "target"))
+    if programme.target is not None and (programme.target.baseline < 0 or programme.target.fraction < 0):
+        errors.append(FieldError("invalid_target", "The baseline and fraction cannot be negative", "target"))
     if not 0 <= programme.discount_rate < 1:
         errors.append(FieldError("invalid_discount_rate", "The discount rate must be between 0 and 1"))
     ids = {i.id for i in initiatives}
@@ -214,5 +216,24 @@ def validate(programme: Programme, initiatives: Sequence[Initiative]) -> None:
         for other in (*i.requires, *i.excludes):
             if other not in ids or other == i.id:
                 errors.append(FieldError("unknown_initiative", f"No other initiative has the id {other!r}", path))
+    cycle = _requires_cycle(initiatives)
+    if cycle:
+        message = "These initiatives require one another in a circle: " + ", ".join(cycle)
+        errors.append(FieldError("dependency_cycle", message, "initiatives"))
     if errors:
         raise ValidationFailed("The programme cannot be planned as it stands", errors=errors)
+
+
+def _requires_cycle(initiatives: Sequence[Initiative]) -> list[str]:
+    """The ids left over when every initiative whose requirements can be met in turn is removed."""
+    ids = {i.id for i in initiatives}
+    waiting = {i.id: {r for r in i.requires if r in ids and r != i.id} for i in initiatives}
+    done: set[str] = set()
+    progress = True
+    while progress:
+        progress = False
+        for k, deps in waiting.items():
+            if k not in done and deps <= done:
+                done.add(k)
+                progress = True
+    return sorted(set(waiting) - done)

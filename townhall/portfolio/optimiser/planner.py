@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from townhall.portfolio.optimiser.evaluate import evaluate
-from townhall.portfolio.optimiser.milp import FAMILIES, Outcome, ProgressCallback, solve_model
+from townhall.portfolio.optimiser.milp import FAMILIES, Outcome, Progress, ProgressCallback, solve_model
 from townhall.portfolio.optimiser.model import Initiative, Plan, Programme, Shortfall, validate
 
 # A shortfall smaller than this (in money) is rounding, not a shortfall.
@@ -39,6 +39,7 @@ def solve(
     if programme.target is None or not diagnose:
         return _infeasible(programme, initiatives, outcome, _without_target_reason(programme, initiatives))
     # Elastic target: minimise the shortfall, then plan for the best objective at that shortfall.
+    _stage(progress, "The savings target cannot be met: finding the smallest shortfall")
     limit = programme.diagnosis_time_limit
     elastic = solve_model(programme, initiatives, elastic=True, time_limit=limit)
     if elastic.status not in ("optimal", "feasible"):
@@ -55,6 +56,7 @@ def solve(
         time_limit=limit,
     )
     best = second if second.status in ("optimal", "feasible") else elastic
+    _stage(progress, "Finding which limits stop the target being met")
     binding, explanation = _binding(programme, initiatives, proven)
     shortfall = Shortfall(
         amount=amount,
@@ -70,6 +72,11 @@ def solve(
         f"the best plan found saves {achievable:,.0f}, a shortfall of {amount:,.0f}{proof}. {explanation}"
     )
     return _plan(programme, initiatives, best, status="target_missed", message=message, shortfall=shortfall)
+
+
+def _stage(progress: ProgressCallback | None, message: str) -> None:
+    if progress is not None:
+        progress(Progress("stage", 0.0, None, None, None, message))
 
 
 def _binding(programme: Programme, initiatives: Sequence[Initiative], proven: float) -> tuple[tuple[str, ...], str]:

@@ -5,7 +5,14 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from townhall.portfolio.optimiser.evaluate import evaluate, flows, objective_coefficient, start_window, value_terms
+from townhall.portfolio.optimiser.evaluate import (
+    evaluate,
+    flows,
+    objective_coefficient,
+    start_window,
+    target_savings,
+    value_terms,
+)
 from townhall.portfolio.optimiser.model import Initiative, Lock, Objective, Plan, Programme, validate
 
 
@@ -133,8 +140,11 @@ def greedy_plan(programme: Programme, initiatives: Sequence[Initiative]) -> Plan
                 changed = True
                 break
     evaluation = evaluate(programme, initiatives, chosen)
+    status, message = "feasible", "Greedy benefit/cost ranking (no optimality claim)"
+    if programme.target is not None and target_savings(programme, evaluation) < programme.target.amount - 1e-6:
+        status, message = "target_missed", "Greedy benefit/cost ranking: it does not meet the savings target"
     return Plan(
-        status="feasible",
+        status=status,
         objective=programme.objective,
         objective_value=evaluation.objective_value,
         mip_gap=None,
@@ -145,7 +155,7 @@ def greedy_plan(programme: Programme, initiatives: Sequence[Initiative]) -> Plan
         cost=evaluation.cost,
         expected_savings=evaluation.expected_savings,
         solve_seconds=0.0,
-        message="Greedy benefit/cost ranking (no optimality claim)",
+        message=message,
     )
 
 

@@ -7,8 +7,9 @@ import time
 from typing import Any
 
 from django.core.management.base import BaseCommand
-from django.db import close_old_connections
+from django.db import close_old_connections, connection
 
+from townhall.notifications.senders.smtp import close_connections
 from townhall.notifications.services.delivery import (
     notification_claim_due,
     notification_deliver,
@@ -39,13 +40,15 @@ class Command(BaseCommand):
         finally:
             for sig, handler in previous.items():
                 signal.signal(sig, handler)
+        close_connections()
         released = notification_release(worker=worker)
         self.stdout.write(f"Stopped after {total} deliveries; gave back {released} not yet started")
 
     def _loop(self, worker: str, options: dict[str, Any], stopping: dict[str, bool]) -> int:
         total = 0
         while not stopping["now"]:
-            close_old_connections()
+            if not connection.in_atomic_block:  # (tests run the loop inside a transaction)
+                close_old_connections()
             claims = notification_claim_due(worker=worker, limit=options["batch_size"])
             for claim in claims:
                 status = notification_deliver(claim=claim, worker=worker)

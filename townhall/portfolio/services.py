@@ -1,0 +1,153 @@
+"""Writes: importing a programme from a CSV or XLSX file, and adding a named scenario to it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import IntegrityError, transaction
+
+from townhall.core.errors import Conflict, ValidationFailed
+from townhall.core.models import Organisation
+from townhall.core.permissions import require
+from townhall.core.roles import Permission
+from townhall.core.services.audit import audit_record
+from townhall.portfolio import models
+from townhall.portfolio.optimiser import files
+from townhall.portfolio.optimiser.model import validate
+
+MAX_FILE_BYTES = 5 * 1024 * 1024
+
+
+def programme_import(
+    *,
+    actor: Any,
+    organisation: Organisation,
+    slug: str,
+    name: str,
+    filename: str,
+    data: bytes,
+    programme_data: bytes | None = None,
+) -> models.Programme:
+    """Create a programme from a workbook (both sheets), or an initiatives CSV plus a programme settings CSV."""
+    require(actor, organisation, Permission.MANAGE_PORTFOLIO)
+    if len(data) > MAX_FILE_BYTES or len(programme_data or b"") > MAX_FILE_BYTES:
+        raise ValidationFailed("Files can be at most 5 MB", code="too_large")
+    try:
+        if filename.lower().endswith(".xlsx"):
+            inputs, initiatives = files.read_xlsx(data)
+        elif filename.lower().endswith(".csv"):
+            if programme_data is None:
+                raise ValidationFailed("Give the programme settings CSV with the initiatives CSV")
+            inputs = files.read_programme_csv(programme_data.decode("utf-8-sig"))
+            initiatives = files.read_initiatives_csv(data.decode("utf-8-sig"))
+        else:
+            raise ValidationFailed("Upload a .xlsx workbook or .csv files", code="unsupported_file")
+    except UnicodeDecodeError as exc:
+        raise ValidationFailed("CSV files must be UTF-8 text", code="invalid_encoding") from exc
+    validate(inputs, initiatives)
+    target = inputs.target
+    try:
+        with transaction.atomic():
+            programme = models.Programme.objects.create(
+                organisation=organisation,
+                slug=slug,
+                name=name,
+                horizon_years=inputs.horizon_years,
+                capital_budget=list(inputs.capital_budget) if inputs.capital_budget is not None else None,
+                revenue_budget=list(inputs.revenue_budget) if inputs.revenue_budget is not None else None,
+                fte_capacity=list(inputs.fte_capacity) if inputs.fte_capacity is not None else None,
+                discount_rate=inputs.discount_rate,
+                objective=inputs.objective.value,
+                appraisal_years=inputs.appraisal_years,
+                target_baseline=target.baseline if target else None,
+                target_fraction=target.fraction if target else None,
+                target_year=target.year if target else None,
+                target_risk_adjusted=target.risk_adjusted if target else True,
+                requires_finish=inputs.requires_finish,
+                budgets_include_uplift=inputs.budgets_include_uplift,
+                mip_rel_gap=inputs.mip_rel_gap,
+                time_limit=inputs.time_limit,
+            )
+            models.Initiative.objects.bulk_create(
+                models.Initiative(
+                    programme=programme,
+                    position=n,
+                    code=i.id,
+                    name=i.name,
+                    category=i.category.value,
+                    duration=i.duration,
+                    earliest_start=i.earliest_start,
+                    latest_start=i.latest_start,
+                    capex=list(i.capex),
+                    opex=list(i.opex),
+                    savings=list(i.savings),
+                    fte=list(i.fte),
+                    probability=i.probability,
+                    optimism_bias_upper=i.optimism_bias_upper,
+                    mitigation=i.mitigation,
+                    requires=list(i.requires),
+                    excludes=list(i.excludes),
+                    option_group=i.option_group,
+                    locked=i.locked.value if i.locked else "",
+                    services=list(i.services),
+                )
+                for n, i in enumerate(initiatives)
+            )
+            audit_record(
+                organisation=organisation,
+                actor=actor,
+                action="portfolio.programme_imported",
+                object_type="programme",
+                object_id=programme.pk,
+                data={"slug": slug, "filename": filename, "initiatives": len(initiatives)},
+            )
+    except IntegrityError as exc:
+        raise Conflict(f"There is already a programme called {slug!r}", code="programme_exists") from exc
+    return programme
+
+
+def scenario_create(
+    *,
+    actor: Any,
+    programme: models.Programme,
+    name: str,
+    budget_cut: float = 0.0,
+    target_change: float = 0.0,
+    savings_change: float = 0.0,
+    cost_change: float = 0.0,
+    staff_cut: float = 0.0,
+) -> models.Scenario:
+    """Scenarios are immutable: to change one, create another with a new name."""
+    require(actor, programme.organisation, Permission.MANAGE_PORTFOLIO)
+    name = name.strip()
+    if not name:
+        raise ValidationFailed("Give the scenario a name", code="name_required")
+    for label, value in (("budget_cut", budget_cut), ("staff_cut", staff_cut)):
+        if not 0 <= value <= 1:
+            raise ValidationFailed(f"{label} must be a fraction from 0 to 1", code="invalid_fraction")
+    for label, value in (("savings_change", savings_change), ("cost_change", cost_change)):
+        if value < -1:
+            raise ValidationFailed(f"{label} cannot take away more than everything", code="invalid_fraction")
+    try:
+        with transaction.atomic():
+            scenario = models.Scenario.objects.create(
+                programme=programme,
+                name=name,
+                budget_cut=budget_cut,
+                target_change=target_change,
+                savings_change=savings_change,
+                cost_change=cost_change,
+                staff_cut=staff_cut,
+                created_by=actor if getattr(actor, "is_authenticated", False) else None,
+            )
+            audit_record(
+                organisation=programme.organisation,
+                actor=actor,
+                action="portfolio.scenario_created",
+                object_type="scenario",
+                object_id=scenario.pk,
+                data={"programme": programme.slug, "name": name},
+            )
+    except IntegrityError as exc:
+        raise Conflict(f"The programme already has a scenario called {name!r}", code="scenario_exists") from exc
+    return scenario
