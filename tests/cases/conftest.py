@@ -161,27 +161,6 @@ def answers() -> dict[str, Any]:
 
 
 @pytest.fixture
-def verified_client():  # type: ignore[no-untyped-def]
-    """A test client signed in with a verified second factor, as after a real sign-in."""
-    from django.test import Client
-    from django_otp import DEVICE_ID_SESSION_KEY
-    from django_otp.plugins.otp_totp.models import TOTPDevice
-
-    def make(user: Any) -> Client:
-        device = TOTPDevice.objects.filter(user=user, confirmed=True).first() or TOTPDevice.objects.create(
-            user=user, name="Authenticator app", confirmed=True
-        )
-        client = Client()
-        client.force_login(user)
-        session = client.session
-        session[DEVICE_ID_SESSION_KEY] = device.persistent_id
-        session.save()
-        return client
-
-    return make
-
-
-@pytest.fixture
 def open_case(county: Organisation, blue_badge: DefinitionVersion, answers: dict[str, Any]):  # type: ignore[no-untyped-def]
     from townhall.cases.services import case_open
 

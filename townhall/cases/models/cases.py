@@ -73,6 +73,7 @@ class CaseEventKind(models.TextChoices):
     DOCUMENT_VIEWED = "document_viewed", "Document viewed"
     ESCALATED = "escalated", "Escalated"
     ANONYMISED = "anonymised", "Anonymised"
+    REPLY = "reply", "Reply from the resident"
 
 
 class CaseEvent(models.Model):
