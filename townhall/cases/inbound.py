@@ -20,6 +20,8 @@ from townhall.notifications.services import notification_queue
 
 
 def handle_reply(*, message: InboundMessage) -> bool:
+    if message.organisation_id is None:
+        return False
     case = Case.objects.filter(organisation_id=message.organisation_id, reference=message.case_reference).first()
     if case is None:
         return False
