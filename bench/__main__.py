@@ -22,6 +22,7 @@ from pathlib import Path
 # name → module; run in this order.
 BENCHMARKS = {
     "cases": "bench.cases_bench",
+    "notifications": "bench.notifications_bench",
     "sharing": "bench.sharing_bench",
     "portfolio": "bench.portfolio_bench",
 }

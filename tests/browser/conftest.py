@@ -107,7 +107,7 @@ def _violations_without_javascript(page: Page, browser: Browser, context: Browse
     html = _SCRIPT.sub("", page.content())
     copy = browser.new_context(viewport=page.viewport_size, java_script_enabled=True)
     try:
-        copy.add_cookies(context.cookies())
+        copy.add_cookies(context.cookies())  # type: ignore[arg-type]  # Cookie and SetCookieParam share their keys
         copy_page = copy.new_page()
 
         def serve_copy(route: Route) -> None:

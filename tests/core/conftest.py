@@ -8,4 +8,3 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 def current_code(device: TOTPDevice) -> str:
     return f"{totp(device.bin_key, step=device.step, t0=device.t0, digits=device.digits):0{device.digits}d}"
-
