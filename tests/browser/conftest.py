@@ -30,6 +30,7 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from django.conf import settings
 from playwright.sync_api import Browser, BrowserContext, Page, Route
+from playwright.sync_api import Error as PlaywrightError
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_FLAGS = [
@@ -121,12 +122,26 @@ def _violations_without_javascript(page: Page, browser: Browser, context: Browse
         copy.close()
 
 
+def _run_axe_when_loaded(page: Page) -> list[Any]:
+    """axe on the page once it has loaded. A click that navigates can swap the document out from under a
+    run that started too early; then the run is repeated on the new page."""
+    for attempt in range(3):
+        page.wait_for_load_state("load")
+        try:
+            return list(_axe.run(page, options=_AXE_OPTIONS).response["violations"])
+        except PlaywrightError as error:
+            navigating = "documentElement" in str(error) or "Execution context was destroyed" in str(error)
+            if not navigating or attempt == 2:
+                raise
+    raise AssertionError("unreachable")
+
+
 def assert_accessible(page: Page) -> None:
     """Fail unless axe-core finds no WCAG 2.2 A/AA violations on the page as it is now."""
     if page in _scripts_off:
         violations = _violations_without_javascript(page, *_scripts_off[page])
     else:
-        violations = _axe.run(page, options=_AXE_OPTIONS).response["violations"]
+        violations = _run_axe_when_loaded(page)
     if violations:
         pytest.fail(f"{page.url} has {len(violations)} accessibility violation(s):\n{format_violations(violations)}")
 
