@@ -24,6 +24,7 @@ BENCHMARKS = {
     "cases": "bench.cases_bench",
     "notifications": "bench.notifications_bench",
     "sharing": "bench.sharing_bench",
+    "referrals": "bench.referrals_bench",
     "portfolio": "bench.portfolio_bench",
 }
 DOC = Path(__file__).resolve().parent.parent / "docs" / "performance.md"
