@@ -103,3 +103,66 @@ def test_the_public_register_has_agreements_in_force_and_no_personal_data(client
     assert {p["code"] for p in entry["parties"]} == {"E10000901", "R9X"}
     assert "Gwen" not in response.content.decode()
     assert resident_case.reference not in response.content.decode()
+
+
+def agreement_body(**overrides):
+    values = {
+        "title": "Hospital discharge",
+        "purposes": ["hospital-discharge"],
+        "lawful_basis": "public_task",
+        "starts_on": "2026-01-01",
+        "ends_on": "2028-12-31",
+        "review_on": "2027-06-30",
+        "retention_days_at_recipient": 365,
+        "parties": [{"organisation": "R9X", "role": "joint_controller", "receives": True}],
+        "items": [{"holder": "E10000901", "service": "blue-badge", "fields": ["full_name", "postcode"]}],
+    }
+    values.update(overrides)
+    return values
+
+
+@pytest.fixture
+def county_key(county, county_admin):
+    _, secret = api_key_create(
+        actor=county_admin, organisation=county, name="DSA tool", scopes=[Role.ORGANISATION_ADMIN]
+    )
+    return secret
+
+
+def draft(client, secret, payload):
+    return client.post(
+        "/api/v1/sharing/agreements",
+        payload,
+        content_type="application/json",
+        headers={"Authorization": f"Bearer {secret}"},
+    )
+
+
+def test_an_agreement_is_drafted_through_the_api_and_stays_a_draft(client, county_key, trust, blue_badge):
+    from townhall.sharing.models import Agreement, AgreementStatus
+
+    response = draft(client, county_key, agreement_body())
+    assert response.status_code == 201, response.content
+    assert {p["code"] for p in response.json()["parties"]} == {"E10000901", "R9X"}
+    assert Agreement.objects.get().status == AgreementStatus.DRAFT  # people approve it in the back office
+
+
+def test_a_bad_draft_is_refused_whole_with_stable_codes(client, county_key, trust, blue_badge):
+    from townhall.sharing.models import Agreement
+
+    unknown_org = draft(client, county_key, agreement_body(parties=[{"organisation": "ZZZ", "role": "controller"}]))
+    assert unknown_org.status_code == 422 and unknown_org.json()["code"] == "unknown_organisation"
+    bad_field = draft(
+        client,
+        county_key,
+        agreement_body(items=[{"holder": "E10000901", "service": "blue-badge", "fields": ["income"]}]),
+    )
+    assert bad_field.status_code == 422 and bad_field.json()["code"] == "unknown_field"
+    bad_purpose = draft(client, county_key, agreement_body(purposes=["marketing"]))
+    assert bad_purpose.json()["code"] == "agreement_invalid"
+    assert not Agreement.objects.exists()  # nothing half-saved
+
+
+def test_drafting_needs_the_agreements_scope(client, trust, trust_admin, county, blue_badge):
+    _, caseworker = api_key_create(actor=trust_admin, organisation=trust, name="cw", scopes=[Role.CASEWORKER])
+    assert draft(client, caseworker, agreement_body()).status_code == 403

@@ -15,6 +15,7 @@ from townhall.sharing import policy
 from townhall.sharing.models import Agreement
 from townhall.sharing.selectors import agreement_register
 from townhall.sharing.services.access import access_decide
+from townhall.sharing.services.agreements import AgreementDraft, agreement_draft_from_terms
 from townhall.sharing.services.referrals import CASE_FIELD_SOURCES
 
 router = Router(tags=["sharing"])
@@ -132,3 +133,60 @@ def data_request(
         fields=values,
         refused_fields=list(decision.refused_fields),
     )
+
+
+class PartyIn(Schema):
+    organisation: str  # official code
+    role: str
+    receives: bool = False
+
+
+class ItemIn(Schema):
+    holder: str  # official code of a party
+    service: str
+    fields: list[str]
+    special_category: bool = False
+
+
+class AgreementIn(Schema):
+    title: str
+    summary: str = ""
+    purposes: list[str]
+    lawful_basis: str
+    special_category_condition: str = ""
+    statutory_power: str = ""
+    starts_on: date
+    ends_on: date
+    review_on: date
+    retention_days_at_recipient: int
+    parties: list[PartyIn]
+    items: list[ItemIn]
+
+
+@router.post(
+    "/agreements",
+    response={201: AgreementOut},
+    auth=api_key_auth,
+    summary="Draft an agreement led by your organisation; each party's admin approves it in the back office",
+)
+def agreement_draft(request: HttpRequest, body: AgreementIn) -> tuple[int, AgreementOut]:
+    key: ApiKey = request.auth  # type: ignore[attr-defined]
+    agreement = agreement_draft_from_terms(
+        actor=key.user,
+        lead=key.organisation,
+        draft=AgreementDraft(
+            title=body.title,
+            summary=body.summary,
+            purposes=body.purposes,
+            lawful_basis=body.lawful_basis,
+            special_category_condition=body.special_category_condition,
+            statutory_power=body.statutory_power,
+            starts_on=body.starts_on,
+            ends_on=body.ends_on,
+            review_on=body.review_on,
+            retention_days_at_recipient=body.retention_days_at_recipient,
+        ),
+        parties=[(p.organisation, p.role, p.receives) for p in body.parties],
+        items=[(i.holder, i.service, i.fields, i.special_category) for i in body.items],
+    )
+    return 201, _agreement_out(agreement)

@@ -226,3 +226,35 @@ def agreements_expire(*, today: date | None = None) -> int:
             )
         expired += 1
     return expired
+
+
+def agreement_draft_from_terms(
+    *,
+    actor: Any,
+    lead: Organisation,
+    draft: AgreementDraft,
+    parties: list[tuple[str, str, bool]],
+    items: list[tuple[str, str, list[str], bool]],
+) -> Agreement:
+    """Draft a whole agreement at once (parties by code, data items by holder code): all of it, or nothing."""
+    codes = {code for code, _, _ in parties} | {holder for holder, _, _, _ in items}
+    organisations = {o.code: o for o in Organisation.objects.filter(code__in=codes, is_active=True)}
+    unknown = sorted(codes - set(organisations))
+    if unknown:
+        raise ValidationFailed(f"No organisation with code {', '.join(unknown)}", code="unknown_organisation")
+    with transaction.atomic():
+        agreement = agreement_create(actor=actor, lead=lead, draft=draft)
+        for code, role, receives in parties:
+            agreement_party_add(
+                actor=actor, agreement=agreement, organisation=organisations[code], role=role, receives=receives
+            )
+        for holder, service_slug, fields, special in items:
+            agreement_item_add(
+                actor=actor,
+                agreement=agreement,
+                holder=organisations[holder],
+                service_slug=service_slug,
+                fields=fields,
+                special_category=special,
+            )
+    return agreement
