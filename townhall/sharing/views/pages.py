@@ -30,11 +30,16 @@ def register(request: HttpRequest) -> HttpResponse:
     return render(request, "sharing/register.html", {"agreements": agreement_register(), **WORDS})
 
 
-def _organisation(request: HttpRequest, slug: str) -> Organisation:
+def organisation_or_404(request: HttpRequest, slug: str, permission: Permission) -> Organisation:
+    """The organisation in the address; one where the user lacks the permission does not exist for them."""
     organisation = Organisation.objects.filter(slug=slug, is_active=True).first()
-    if organisation is None or not can(request.user, organisation, Permission.MANAGE_AGREEMENTS):
+    if organisation is None or not can(request.user, organisation, permission):
         raise Http404("No such organisation")
     return organisation
+
+
+def _organisation(request: HttpRequest, slug: str) -> Organisation:
+    return organisation_or_404(request, slug, Permission.MANAGE_AGREEMENTS)
 
 
 @staff_required

@@ -11,20 +11,17 @@ from django.utils.translation import gettext as _
 
 from townhall.cases.selectors import case_get
 from townhall.core.errors import NotFound, TownhallError
-from townhall.core.models import Organisation
-from townhall.core.permissions import can
 from townhall.core.roles import Permission
 from townhall.core.views import staff_required
 from townhall.sharing.purposes import PURPOSES
 from townhall.sharing.selectors import referral_options, referrals_for_case
 from townhall.sharing.services.referrals import referral_create
+from townhall.sharing.views.pages import organisation_or_404
 
 
 @staff_required
 def refer(request: HttpRequest, organisation_slug: str, reference: str) -> HttpResponse:
-    organisation = Organisation.objects.filter(slug=organisation_slug, is_active=True).first()
-    if organisation is None or not can(request.user, organisation, Permission.WORK_CASES):
-        raise Http404("No such organisation")
+    organisation = organisation_or_404(request, organisation_slug, Permission.WORK_CASES)
     try:
         case = case_get(organisation=organisation, actor=request.user, reference=reference)
     except NotFound as error:
