@@ -67,7 +67,7 @@ pytest:
 	$(BIN)/pytest -n 2 $(PYTEST_ARGS)
 
 ## pytest-postgres: the same suite against PostgreSQL (DATABASE_URL, default the local test database)
-pytest-postgres: setup
+pytest-postgres: $(BIN)/.installed townhall/static/dist/.built $(MO_FILES)
 	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/test} $(BIN)/pytest -n 2 $(PYTEST_ARGS)
 
 bench: setup
