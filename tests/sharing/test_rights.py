@@ -79,7 +79,7 @@ def test_a_subject_access_request_gathers_across_organisations_with_the_access_l
 
 
 def test_erasure_is_passed_to_every_recipient_and_tracked_to_completion(
-    county, county_admin, trust, make_staff, resident_case, referred
+    county, county_admin, trust, trust_admin, resident_case, referred
 ):
     request = rights_request_record(
         actor=county_admin,
@@ -92,8 +92,7 @@ def test_erasure_is_passed_to_every_recipient_and_tracked_to_completion(
     assert notice.recipient == trust and notice.case_reference == referred.target_case.reference
     request.refresh_from_db()
     assert request.status == RightsRequestStatus.WAITING_ON_RECIPIENTS
-    trust_worker = make_staff(trust, Role.CASEWORKER)
-    recipient_notice_complete(actor=trust_worker, organisation=trust, notice_id=notice.pk, outcome="Erased")
+    recipient_notice_complete(actor=trust_admin, organisation=trust, notice_id=notice.pk, outcome="Erased")
     request.refresh_from_db()
     assert request.status == RightsRequestStatus.COMPLETED
 
@@ -132,6 +131,6 @@ def test_another_organisation_cannot_complete_a_notice(
         case_references=[resident_case.reference],
     )
     (notice,) = rights_request_pass_on(actor=county_admin, request=request)
-    outsider = make_staff(district, Role.CASEWORKER)
+    outsider = make_staff(district, Role.ORGANISATION_ADMIN)
     with pytest.raises(NotFound):
         recipient_notice_complete(actor=outsider, organisation=district, notice_id=notice.pk, outcome="x")

@@ -75,3 +75,47 @@ def test_a_caseworker_refers_a_case_and_sees_the_partners_progress(
     assert again.status_code == 422
     assert resident_case.referrals_made.count() == 1
     assert "referred" in client.get(url).content.decode()
+
+
+def test_rights_requests_are_recorded_gathered_and_passed_on_in_the_back_office(
+    county, county_admin, trust, trust_admin, resident_case, agreement, discharge, make_staff, verified_client
+):
+    from townhall.sharing.models import RightsRequest, RightsRequestStatus
+    from townhall.sharing.services.referrals import referral_create
+
+    referral_create(
+        actor=make_staff(county, Role.CASEWORKER),
+        case=resident_case,
+        agreement_ref=agreement.code,
+        purpose="hospital-discharge",
+        partner=trust,
+        partner_service="hospital-discharge-support",
+    )
+    client = verified_client(county_admin)
+    url = f"/staff/rights/{county.slug}/"
+    bad = client.post(url, {"kind": "erasure", "resident_email": "gwen@example.test", "case_references": ""})
+    assert bad.status_code == 422 and "govuk-error-summary" in bad.content.decode()
+    assert client.post(url, {"kind": "subject_access", "resident_email": "gwen@example.test"}).status_code == 302
+    assert (
+        client.post(
+            url, {"kind": "erasure", "resident_email": "gwen@example.test", "case_references": resident_case.reference}
+        ).status_code
+        == 302
+    )
+    for request in RightsRequest.objects.all():
+        assert client.post(f"{url}{request.reference}/act/").status_code == 302
+    sar = RightsRequest.objects.get(kind="subject_access")
+    assert sar.status == RightsRequestStatus.GATHERED and sar.bundle["cases"]
+    erasure = RightsRequest.objects.get(kind="erasure")
+    assert erasure.status == RightsRequestStatus.WAITING_ON_RECIPIENTS
+    partner = verified_client(trust_admin)
+    page = partner.get(f"/staff/rights/{trust.slug}/").content.decode()
+    assert "Erasure" in page
+    notice = erasure.notices.get()
+    assert partner.post(f"/staff/rights/{trust.slug}/notices/{notice.pk}/", {"outcome": ""}).status_code == 422
+    assert partner.post(f"/staff/rights/{trust.slug}/notices/{notice.pk}/", {"outcome": "Erased"}).status_code == 302
+    erasure.refresh_from_db()
+    assert erasure.status == RightsRequestStatus.COMPLETED
+    # another organisation cannot see or complete it
+    outsider = verified_client(make_staff(county, Role.ORGANISATION_ADMIN))
+    assert outsider.post(f"/staff/rights/{county.slug}/notices/{notice.pk}/", {"outcome": "x"}).status_code == 404

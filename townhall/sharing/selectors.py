@@ -13,7 +13,14 @@ from townhall.core.errors import NotFound
 from townhall.core.models import Organisation
 from townhall.core.permissions import require
 from townhall.core.roles import Permission
-from townhall.sharing.models import AccessDecisionLog, Agreement, AgreementStatus, Referral
+from townhall.sharing.models import (
+    AccessDecisionLog,
+    Agreement,
+    AgreementStatus,
+    RecipientNotice,
+    Referral,
+    RightsRequest,
+)
 
 
 def agreement_list(*, organisation: Organisation, actor: Any) -> QuerySet[Agreement]:
@@ -114,3 +121,23 @@ def referral_options(*, organisation: Organisation, actor: Any, case: Case) -> l
                     )
                 )
     return options
+
+
+def rights_requests(*, organisation: Organisation, actor: Any) -> QuerySet[RightsRequest]:
+    """Residents' rights requests made to this organisation, soonest due first."""
+    require(actor, organisation, Permission.MANAGE_AGREEMENTS)
+    return (
+        RightsRequest.objects.filter(organisation=organisation)
+        .prefetch_related("notices__recipient")
+        .order_by("completed_at", "due_on")
+    )
+
+
+def rights_notices_received(*, organisation: Organisation, actor: Any) -> QuerySet[RecipientNotice]:
+    """Erasures and corrections other organisations passed to this one, not yet done first."""
+    require(actor, organisation, Permission.MANAGE_AGREEMENTS)
+    return (
+        RecipientNotice.objects.filter(recipient=organisation)
+        .select_related("request", "request__organisation")
+        .order_by("completed_at", "sent_at")
+    )

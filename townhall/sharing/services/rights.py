@@ -237,7 +237,7 @@ def recipient_notice_complete(
     *, actor: Any, organisation: Organisation, notice_id: int, outcome: str
 ) -> RecipientNotice:
     """The recipient says it has erased or corrected its copy; the request completes when every recipient has."""
-    require(actor, organisation, Permission.WORK_CASES)
+    require(actor, organisation, Permission.MANAGE_AGREEMENTS)
     with transaction.atomic():
         notice = RecipientNotice.objects.select_for_update().filter(pk=notice_id, recipient=organisation).first()
         if notice is None:
