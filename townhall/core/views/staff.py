@@ -46,6 +46,7 @@ STAFF_AREAS: list[tuple[str, str, Permission]] = [
     (gettext_noop("Cases"), "cases:queue", Permission.VIEW_CASES),
     (gettext_noop("Phone and face-to-face requests"), "journeys:assisted", Permission.ASSISTED_DIGITAL),
     (gettext_noop("Data-sharing agreements"), "sharing:agreements", Permission.MANAGE_AGREEMENTS),
+    (gettext_noop("Residents' rights requests"), "sharing:rights", Permission.MANAGE_AGREEMENTS),
     (gettext_noop("Insight"), "insight:dashboard", Permission.VIEW_INSIGHT),
     (gettext_noop("Open data"), "opendata:staff-datasets", Permission.PUBLISH_DATASETS),
     (gettext_noop("Investment portfolio"), "portfolio:initiatives", Permission.MANAGE_PORTFOLIO),
