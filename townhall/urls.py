@@ -13,6 +13,7 @@ urlpatterns = [
     path("", include("townhall.catalogue.urls")),
     path("", include("townhall.journeys.urls")),
     path("staff/cases/", include("townhall.cases.urls")),
+    path("staff/mail/", include("townhall.notifications.urls")),
     path("", include("townhall.sharing.urls")),
     path("accessibility/", TemplateView.as_view(template_name="pages/accessibility.html"), name="accessibility"),
     path("open-data/", TemplateView.as_view(template_name="pages/open_data.html"), name="open-data"),

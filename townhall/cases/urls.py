@@ -14,5 +14,6 @@ urlpatterns = [
     path("<slug:organisation_slug>/<str:reference>/notes/", case.note, name="note"),
     path("<slug:organisation_slug>/<str:reference>/assign/", case.assign, name="assign"),
     path("<slug:organisation_slug>/<str:reference>/link/", case.link, name="link"),
+    path("<slug:organisation_slug>/<str:reference>/email/", case.email_resident, name="email-resident"),
     path("<slug:organisation_slug>/<str:reference>/documents/<int:document_id>/", case.document, name="document"),
 ]

@@ -74,6 +74,7 @@ class CaseEventKind(models.TextChoices):
     ESCALATED = "escalated", "Escalated"
     ANONYMISED = "anonymised", "Anonymised"
     REPLY = "reply", "Reply from the resident"
+    MESSAGE = "message", "Email to the resident"
 
 
 class CaseEvent(models.Model):

@@ -120,6 +120,7 @@ def _event_item(event: CaseEvent, definition: ServiceDefinition) -> TimelineItem
         CaseEventKind.DOCUMENT_VIEWED: "Document viewed",
         CaseEventKind.ESCALATED: "Escalated: overdue",
         CaseEventKind.ANONYMISED: "Personal data removed (retention)",
+        CaseEventKind.MESSAGE: f"Email to resident: {event.data.get('subject', '')}",
     }
     detail = event.text
     if event.data.get("overrides_rule"):

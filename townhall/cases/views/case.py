@@ -14,7 +14,14 @@ from django.views.decorators.http import require_GET, require_POST
 
 from townhall.cases.selectors.cases import case_get
 from townhall.cases.selectors.detail import case_page
-from townhall.cases.services import case_assign, case_link, case_note_add, case_transition, document_open
+from townhall.cases.services import (
+    case_assign,
+    case_email_resident,
+    case_link,
+    case_note_add,
+    case_transition,
+    document_open,
+)
 from townhall.cases.views.common import error_items, organisation_for, render_page
 from townhall.core.errors import Conflict, NotFound, ValidationFailed
 from townhall.core.models import Organisation
@@ -120,6 +127,21 @@ def note(request: HttpRequest, organisation_slug: str, reference: str) -> HttpRe
         lambda case: case_note_add(case=case, text=request.POST.get("text", ""), actor=request.user),
         _("Note added"),
         "text",
+    )
+
+
+@staff_required
+@require_POST
+def email_resident(request: HttpRequest, organisation_slug: str, reference: str) -> HttpResponse:
+    return _act(
+        request,
+        organisation_slug,
+        reference,
+        lambda case: case_email_resident(
+            case=case, subject=request.POST.get("subject", ""), body=request.POST.get("message", ""), actor=request.user
+        ),
+        _("Email queued to the resident"),
+        "subject",
     )
 
 

@@ -45,6 +45,8 @@ STAFF_AREAS: list[tuple[str, str, Permission]] = [
     (gettext_noop("Service definitions"), "catalogue:staff-list", Permission.VIEW_DEFINITIONS),
     (gettext_noop("Cases"), "cases:queue", Permission.VIEW_CASES),
     (gettext_noop("Phone and face-to-face requests"), "journeys:assisted", Permission.ASSISTED_DIGITAL),
+    (gettext_noop("Mail to triage"), "notifications:triage", Permission.WORK_CASES),
+    (gettext_noop("How messages are sent"), "notifications:sender", Permission.MANAGE_ORGANISATION),
     (gettext_noop("Data-sharing agreements"), "sharing:agreements", Permission.MANAGE_AGREEMENTS),
     (gettext_noop("Residents' rights requests"), "sharing:rights", Permission.MANAGE_AGREEMENTS),
     (gettext_noop("Insight"), "insight:dashboard", Permission.VIEW_INSIGHT),

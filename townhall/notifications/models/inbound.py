@@ -11,6 +11,7 @@ class InboundStatus(models.TextChoices):
     MATCHED = "matched", "Matched to a case"
     TRIAGE = "triage", "Needs triage"
     BOUNCE = "bounce", "Delivery failure report"
+    CLOSED = "closed", "Closed without filing"
 
 
 class InboundMessage(TimestampedModel):
@@ -33,6 +34,7 @@ class InboundMessage(TimestampedModel):
     source = models.CharField(max_length=20, default="smtp")
     handled_at = models.DateTimeField(null=True, blank=True)
     handler_error = models.TextField(blank=True)
+    closed_reason = models.CharField(max_length=500, blank=True)
 
     class Meta:
         indexes = [models.Index(fields=["organisation", "status"], name="inbound_org_status")]

@@ -16,6 +16,7 @@ from townhall.notifications.models import (
     Notification,
     NotificationEvent,
     OutboxMessage,
+    SenderSetting,
 )
 
 
@@ -86,3 +87,12 @@ def inbound_unrouted_list(*, actor: Any) -> QuerySet[InboundMessage]:
     if not is_platform_admin(actor):
         raise PermissionDenied("Only a platform admin can see mail that matched no organisation")
     return InboundMessage.objects.filter(organisation__isnull=True, status=InboundStatus.TRIAGE).order_by("created_at")
+
+
+def sender_setting_get(*, organisation: Organisation, actor: Any) -> SenderSetting:
+    """The organisation's sender setting; an unsaved one with the platform default when it has none."""
+    from townhall.notifications import config
+
+    require(actor, organisation, Permission.MANAGE_ORGANISATION)
+    found = SenderSetting.objects.filter(organisation=organisation).first()
+    return found or SenderSetting(organisation=organisation, sender=config.default_sender())
