@@ -34,6 +34,7 @@ class Programme(TimestampedModel):
     budgets_include_uplift = models.BooleanField(default=False)
     mip_rel_gap = models.FloatField(default=1e-4)
     time_limit = models.FloatField(default=60.0)
+    starts_on = models.DateField(null=True, blank=True)  # the first day of year 1 (for benefits realisation)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["organisation", "slug"], name="portfolio_programme_slug")]
@@ -91,3 +92,63 @@ class Scenario(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class RunKind(models.TextChoices):
+    PLAN = "plan", "Plan"
+    SENSITIVITY = "sensitivity", "Sensitivity"
+
+
+class RunStatus(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    RUNNING = "running", "Running"
+    DONE = "done", "Done"
+    FAILED = "failed", "Failed"
+
+
+class Run(models.Model):
+    """One solve of a programme, as planned (no scenario) or under a stored scenario, or a sensitivity study.
+
+    ``result`` holds the plan (or the sensitivity) as JSON, written once when the run finishes.
+    """
+
+    programme = models.ForeignKey(Programme, on_delete=models.CASCADE, related_name="runs")
+    scenario = models.ForeignKey(Scenario, on_delete=models.CASCADE, null=True, blank=True, related_name="runs")
+    kind = models.CharField(max_length=12, choices=RunKind.choices, default=RunKind.PLAN)
+    status = models.CharField(max_length=8, choices=RunStatus.choices, default=RunStatus.QUEUED)
+    runs = models.PositiveIntegerField(default=0)  # sensitivity: how many re-solves
+    seed = models.IntegerField(default=0)
+    result = models.JSONField(null=True, blank=True)
+    error = models.TextField(blank=True)
+    inputs_digest = models.CharField(max_length=64, blank=True)  # of the programme as solved: shows staleness
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.pk} ({self.status})"
+
+
+class Rag(models.TextChoices):
+    RED = "red", "Red"
+    AMBER = "amber", "Amber"
+    GREEN = "green", "Green"
+
+
+class StatusUpdate(models.Model):
+    """A red, amber or green status for an initiative in flight, with a note. Appended, never edited."""
+
+    initiative = models.ForeignKey(Initiative, on_delete=models.CASCADE, related_name="status_updates")
+    rag = models.CharField(max_length=5, choices=Rag.choices)
+    note = models.TextField()
+    recorded_at = models.DateTimeField(auto_now_add=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+
+    class Meta:
+        ordering = ["-recorded_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.initiative_id}: {self.rag}"

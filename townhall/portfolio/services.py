@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from datetime import date
 from typing import Any
 
 from django.db import IntegrityError, transaction
 
-from townhall.core.errors import Conflict, ValidationFailed
+from townhall.core.errors import Conflict, FieldError, NotFound, ValidationFailed
 from townhall.core.models import Organisation
 from townhall.core.permissions import require
 from townhall.core.roles import Permission
 from townhall.core.services.audit import audit_record
-from townhall.portfolio import models
+from townhall.portfolio import models, selectors
 from townhall.portfolio.optimiser import files
 from townhall.portfolio.optimiser.model import validate
+from townhall.portfolio.optimiser.tables import INITIATIVE_COLUMNS, Cell, initiatives_from_rows
 
 MAX_FILE_BYTES = 5 * 1024 * 1024
 
@@ -151,3 +154,138 @@ def scenario_create(
     except IntegrityError as exc:
         raise Conflict(f"The programme already has a scenario called {name!r}", code="scenario_exists") from exc
     return scenario
+
+
+def _field_of(path: str) -> str:
+    """``initiatives.capex`` or ``initiatives[4].capex[0]`` → ``capex``; links and cycles → ``requires``."""
+    tail = path.split(".", 1)[1] if "." in path else ""
+    return tail.split("[", 1)[0] or "requires"
+
+
+def initiative_save(
+    *, actor: Any, programme: models.Programme, fields: Mapping[str, Cell], code: str | None = None
+) -> models.Initiative:
+    """Add an initiative (``code`` None) or replace one's details (``code`` names it; its id cannot change).
+
+    ``fields`` are cells as in the file format (yearly amounts ``"120000;80000"``, ids ``"crm;portal"``).
+    The whole programme is checked with it, so a link to an unknown initiative or a circle is refused."""
+    require(actor, programme.organisation, Permission.MANAGE_PORTFOLIO)
+    row = {k: v for k, v in fields.items() if k in INITIATIVE_COLUMNS}
+    existing = None
+    if code is not None:
+        existing = programme.initiatives.filter(code=code).first()
+        if existing is None:
+            raise NotFound("No such initiative", code="initiative_not_found")
+        row["id"] = code
+    try:
+        (candidate,) = initiatives_from_rows([row], first_line=1)
+    except ValidationFailed as exc:
+        errors = [FieldError(e.code, e.message, _field_of(e.path)) for e in exc.errors]
+        raise ValidationFailed("The initiative is not valid", errors=errors) from exc
+    except ValueError as exc:  # an empty row
+        raise ValidationFailed(
+            "Enter the initiative's details", errors=[FieldError("required", "Enter the id", "id")]
+        ) from exc
+    if existing is None and programme.initiatives.filter(code=candidate.id).exists():
+        raise Conflict(f"There is already an initiative with the id {candidate.id!r}", code="initiative_exists")
+    inputs, current = selectors.programme_inputs(programme)
+    others = [i for i in current if i.id != candidate.id]
+    try:
+        validate(inputs, [*others, candidate])
+    except ValidationFailed as exc:
+        mine = f"initiatives[{len(others)}]"
+        errors = [
+            FieldError(e.code, e.message, _field_of(e.path))
+            for e in exc.errors
+            if e.path.startswith(mine) or e.code == "dependency_cycle"
+        ]
+        if errors:
+            raise ValidationFailed("The initiative is not valid", errors=errors) from exc
+    values = {
+        "name": candidate.name,
+        "category": candidate.category.value,
+        "duration": candidate.duration,
+        "earliest_start": candidate.earliest_start,
+        "latest_start": candidate.latest_start,
+        "capex": list(candidate.capex),
+        "opex": list(candidate.opex),
+        "savings": list(candidate.savings),
+        "fte": list(candidate.fte),
+        "probability": candidate.probability,
+        "optimism_bias_upper": candidate.optimism_bias_upper,
+        "mitigation": candidate.mitigation,
+        "requires": list(candidate.requires),
+        "excludes": list(candidate.excludes),
+        "option_group": candidate.option_group,
+        "locked": candidate.locked.value if candidate.locked else "",
+        "services": list(candidate.services),
+    }
+    with transaction.atomic():
+        if existing is None:
+            position = programme.initiatives.count()
+            initiative = models.Initiative.objects.create(
+                programme=programme, code=candidate.id, position=position, **values
+            )
+        else:
+            initiative = existing
+            for name, value in values.items():
+                setattr(initiative, name, value)
+            initiative.save()
+        audit_record(
+            organisation=programme.organisation,
+            actor=actor,
+            action="portfolio.initiative_added" if existing is None else "portfolio.initiative_changed",
+            object_type="initiative",
+            object_id=initiative.pk,
+            data={"programme": programme.slug, "code": initiative.code},
+        )
+    return initiative
+
+
+def initiative_status_record(*, actor: Any, initiative: models.Initiative, rag: str, note: str) -> models.StatusUpdate:
+    """Record a red, amber or green status for an initiative in flight, with a note saying why."""
+    programme = initiative.programme
+    require(actor, programme.organisation, Permission.MANAGE_PORTFOLIO)
+    errors = []
+    if rag not in models.Rag.values:
+        errors.append(FieldError("invalid_rag", "Choose red, amber or green", "rag"))
+    note = note.strip()
+    if not note:
+        errors.append(FieldError("note_required", "Say what the status is based on", "note"))
+    elif len(note) > 2000:
+        errors.append(FieldError("note_too_long", "The note must be 2,000 characters or fewer", "note"))
+    if errors:
+        raise ValidationFailed("The status update is not valid", errors=errors)
+    with transaction.atomic():
+        update = models.StatusUpdate.objects.create(
+            initiative=initiative,
+            rag=rag,
+            note=note,
+            recorded_by=actor if getattr(actor, "is_authenticated", False) else None,
+        )
+        audit_record(
+            organisation=programme.organisation,
+            actor=actor,
+            action="portfolio.initiative_status_recorded",
+            object_type="initiative",
+            object_id=initiative.pk,
+            data={"programme": programme.slug, "code": initiative.code, "rag": rag},
+        )
+    return update
+
+
+def programme_start_set(*, actor: Any, programme: models.Programme, starts_on: date | None) -> models.Programme:
+    """Set the first day of the programme's year 1, which dates each year for benefits realisation."""
+    require(actor, programme.organisation, Permission.MANAGE_PORTFOLIO)
+    with transaction.atomic():
+        programme.starts_on = starts_on
+        programme.save(update_fields=["starts_on", "updated_at"])
+        audit_record(
+            organisation=programme.organisation,
+            actor=actor,
+            action="portfolio.programme_start_set",
+            object_type="programme",
+            object_id=programme.pk,
+            data={"slug": programme.slug, "starts_on": starts_on.isoformat() if starts_on else None},
+        )
+    return programme

@@ -1,0 +1,30 @@
+"""Back-office pages for the investment portfolio: programmes and initiatives, scenarios and solving,
+sensitivity, and the programme view (roadmap, RAG status, benefits realisation).
+
+Thin: each view parses the form, calls one service or selector, and renders. Problems come back as the
+GOV.UK error summary (the ``errors`` list of base.html), never as a server error.
+"""
+
+from townhall.portfolio.views.initiatives import (
+    export,
+    initiative_channel_shift,
+    initiative_edit,
+    initiative_status,
+    initiatives,
+    programme,
+)
+from townhall.portfolio.views.planning import roadmap, run, scenarios, sensitivity, solve
+
+__all__ = [
+    "export",
+    "initiative_channel_shift",
+    "initiative_edit",
+    "initiative_status",
+    "initiatives",
+    "programme",
+    "roadmap",
+    "run",
+    "scenarios",
+    "sensitivity",
+    "solve",
+]
