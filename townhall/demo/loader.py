@@ -22,6 +22,8 @@ from townhall.core.roles import Role
 from townhall.core.services.organisations import membership_grant, organisation_create, staff_create
 from townhall.core.services.two_factor import BACKUP_DEVICE_NAME, TOTP_DEVICE_NAME
 from townhall.demo.people import DEMO_PASSWORD, ORGANISATIONS, PEOPLE, DemoPerson
+from townhall.opendata.models import Dataset
+from townhall.opendata.services import dataset_publish, datasets_create_standard
 
 DEFINITIONS_DIR = Path(settings.BASE_DIR) / "definitions"
 
@@ -155,4 +157,14 @@ def demo_load(*, definitions_dir: Path | None = None) -> LoadReport:
     organisations = _organisations(report)
     _staff(organisations, report)
     _definitions(report, definitions_dir or DEFINITIONS_DIR)
+    _open_data(organisations, report)
     return report
+
+
+def _open_data(organisations: dict[str, Organisation], report: LoadReport) -> None:
+    """The standard open datasets for every demo organisation, published (a new version only on change)."""
+    for organisation in organisations.values():
+        for dataset in datasets_create_standard(organisation=organisation, actor=None):
+            report.created.append(f"dataset {organisation.slug}/{dataset.slug}")
+        for dataset in Dataset.objects.filter(organisation=organisation):
+            dataset_publish(dataset=dataset, actor=None)

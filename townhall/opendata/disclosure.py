@@ -60,25 +60,15 @@ Node = tuple[str, int]
 SLACK: Node = ("slack", 0)  # stands for every withheld total: a change there shows nowhere
 
 
-def _bridges(cells: set[tuple[int, int]], open_lines: set[Node]) -> set[tuple[int, int]]:
-    """Withheld cells whose edge lies on no cycle of the row–column graph (Tarjan's bridges).
-
-    Rows and columns are nodes, withheld cells are edges, and a line whose total is withheld is
-    joined to one slack node, since a change to its cells shows in no published figure.
-    """
+def _bridge_edges(edges: Sequence[tuple[Node, Node, object]]) -> set[object]:
+    """Keys of the edges that lie on no cycle (Tarjan's bridges, iteratively)."""
     graph: dict[Node, list[tuple[Node, object]]] = {}
-
-    def join(a: Node, b: Node, edge: object) -> None:
+    for a, b, edge in edges:
         graph.setdefault(a, []).append((b, edge))
         graph.setdefault(b, []).append((a, edge))
-
-    for r, c in cells:
-        join(("r", r), ("c", c), (r, c))
-    for line in open_lines:
-        join(line, SLACK, line)
     order: dict[Node, int] = {}
     low: dict[Node, int] = {}
-    found: set[tuple[int, int]] = set()
+    found: set[object] = set()
     counter = 0
     for root in graph:
         if root in order:
@@ -87,9 +77,9 @@ def _bridges(cells: set[tuple[int, int]], open_lines: set[Node]) -> set[tuple[in
         order[root] = low[root] = counter
         counter += 1
         while stack:
-            node, via, edges = stack[-1]
+            node, via, adjacent = stack[-1]
             advanced = False
-            for neighbour, edge in edges:  # type: ignore[attr-defined]
+            for neighbour, edge in adjacent:  # type: ignore[attr-defined]
                 if edge == via:
                     continue
                 if neighbour in order:
@@ -105,9 +95,80 @@ def _bridges(cells: set[tuple[int, int]], open_lines: set[Node]) -> set[tuple[in
                 if stack and via is not None:
                     parent = stack[-1][0]
                     low[parent] = min(low[parent], low[node])
-                    if low[node] > order[parent] and via in cells:
-                        found.add(via)  # type: ignore[arg-type]
+                    if low[node] > order[parent]:
+                        found.add(via)
     return found
+
+
+def _bridges(cells: set[tuple[int, int]], open_lines: set[Node]) -> set[tuple[int, int]]:
+    """Withheld cells whose edge lies on no cycle of the row–column graph.
+
+    Rows and columns are nodes, withheld cells are edges, and a line whose total is withheld is
+    joined to one slack node, since a change to its cells shows in no published figure.
+    """
+    edges: list[tuple[Node, Node, object]] = [(("r", r), ("c", c), (r, c)) for r, c in cells]
+    edges += [(line, SLACK, line) for line in open_lines]
+    return {e for e in _bridge_edges(edges) if e in cells}  # type: ignore[misc]
+
+
+Total = tuple[str, int]  # ("r", i), ("c", j) or ("g", 0)
+ROW_MARGIN: Node = ("row-margin", 0)
+COLUMN_MARGIN: Node = ("column-margin", 0)
+
+
+def _exact_bridges(cells: set[tuple[int, int]], totals: set[Total]) -> set[object]:
+    """Withheld figures that the published ones pin down exactly, totals included.
+
+    Every figure is an edge and every equation a node: a row's cells and its total meet at the row,
+    the row totals and the grand total at the row margin, and likewise for columns. The graph is
+    bipartite (rows and the column margin against columns and the row margin), so a change of +δ/−δ
+    round any cycle keeps every equation: a withheld figure is pinned exactly when it is a bridge.
+    """
+    edges: list[tuple[Node, Node, object]] = [(("r", r), ("c", c), (r, c)) for r, c in cells]
+    for kind, i in totals:
+        if kind == "r":
+            edges.append((("r", i), ROW_MARGIN, (kind, i)))
+        elif kind == "c":
+            edges.append((("c", i), COLUMN_MARGIN, (kind, i)))
+        else:
+            edges.append((ROW_MARGIN, COLUMN_MARGIN, (kind, i)))
+    return _bridge_edges(edges)
+
+
+def _protect_totals(
+    counts: Sequence[Sequence[int]],
+    withheld: set[tuple[int, int]],
+    totals: set[Total],
+    sensitive: set[object],
+) -> set[Total]:
+    """More totals to withhold until no sensitive figure (a small count or total) is pinned by the others."""
+    rows = [sum(row) for row in counts]
+    columns = [sum(col) for col in zip(*counts, strict=True)]
+    value = {**{("r", i): v for i, v in enumerate(rows)}, **{("c", j): v for j, v in enumerate(columns)}}
+    value[("g", 0)] = sum(rows)
+    every = set(value)
+    while bad := _exact_bridges(withheld, totals) & sensitive:
+        edge = min(bad, key=str)
+        if isinstance(edge, tuple) and edge[0] in ("r", "c"):
+            kind, i = edge  # type: ignore[misc]
+            others = [t for t in every - totals if t[0] == kind and t != edge and value[t] > 0]
+
+            def shares_a_cell(t: Total, kind: str = kind, i: int = i) -> bool:
+                if kind == "r":
+                    return any((i, j) in withheld and (t[1], j) in withheld for j in range(len(columns)))
+                return any((r, i) in withheld and (r, t[1]) in withheld for r in range(len(rows)))
+
+            if others:
+                totals.add(min(others, key=lambda t: (not shares_a_cell(t), value[t], t)))
+                continue
+        remaining = {t for t in every - totals if value[t] > 0 or t == ("g", 0)}
+        if ("g", 0) in remaining:
+            totals.add(("g", 0))
+        elif remaining:
+            totals |= remaining
+        else:
+            break  # nothing left to withhold: only the cells' own cycles protect them
+    return totals
 
 
 def _rectangle(
@@ -181,23 +242,30 @@ def protect(counts: Sequence[Sequence[int]], rules: DisclosureRules | None = Non
     withheld = primary | secondary
     base = rules.rounding_base
 
-    def total(line: list[tuple[int, int]], node: Node) -> int | None:
-        value = sum(counts[i][j] for i, j in line)
-        if node in open_lines or (len(line) == 1 and line[0] in withheld) or (0 < value < rules.threshold):
+    rows = [[(i, j) for j in range(width)] for i in range(len(counts))]
+    columns = [[(i, j) for i in range(len(counts))] for j in range(width)]
+    lines: dict[Total, list[tuple[int, int]]] = {("r", i): line for i, line in enumerate(rows)}
+    lines.update({("c", j): line for j, line in enumerate(columns)})
+    lines[("g", 0)] = [cell for line in rows for cell in line]
+    small = {t for t, line in lines.items() if 0 < sum(counts[i][j] for i, j in line) < rules.threshold}
+    totals = {t for t in lines if t in open_lines or t in small}
+    totals |= {t for t, line in lines.items() if len(line) == 1 and line[0] in withheld}
+    totals = _protect_totals(counts, withheld, totals, set(primary) | small)
+
+    def total(node: Total) -> int | None:
+        if node in totals:
             return SUPPRESSED
-        return round_to(value, base)
+        return round_to(sum(counts[i][j] for i, j in lines[node]), base)
 
     cells = tuple(
         tuple(SUPPRESSED if (i, j) in withheld else round_to(v, base) for j, v in enumerate(row))
         for i, row in enumerate(counts)
     )
-    rows = [[(i, j) for j in range(width)] for i in range(len(counts))]
-    columns = [[(i, j) for i in range(len(counts))] for j in range(width)]
     return ProtectedTable(
         cells=cells,
-        row_totals=tuple(total(line, ("r", i)) for i, line in enumerate(rows)),
-        column_totals=tuple(total(line, ("c", j)) for j, line in enumerate(columns)),
-        grand_total=total([cell for line in rows for cell in line], ("g", 0)),
+        row_totals=tuple(total(("r", i)) for i in range(len(counts))),
+        column_totals=tuple(total(("c", j)) for j in range(width)),
+        grand_total=total(("g", 0)),
         primary=frozenset(primary),
         secondary=frozenset(secondary),
     )
