@@ -61,3 +61,34 @@ def test_audit_verify_command_reports_intact_chains(district, county):
     call_command("audit_verify", stdout=out)
     assert "intact" in out.getvalue()
     assert "verified" in out.getvalue()
+
+
+def test_deferred_events_are_appended_together_at_the_end_of_the_block(district):
+    from django.db import transaction
+
+    from townhall.core.services.audit import audit_deferred
+
+    before = AuditEvent.objects.filter(chain=chain_key(district)).count()
+    with transaction.atomic(), audit_deferred():
+        first = audit_record(organisation=district, actor=None, action="test.first", data={"n": 1})
+        second = audit_record(organisation=district, actor=None, action="test.second")
+        assert AuditEvent.objects.filter(chain=chain_key(district)).count() == before  # held until the end
+    assert (first.sequence, second.sequence) == (before + 1, before + 2)
+    assert second.prev_hash == first.hash
+    stored = AuditEvent.objects.get(chain=chain_key(district), sequence=before + 2)
+    assert (stored.action, stored.pk) == ("test.second", second.pk)
+    assert audit_chains_verify()[chain_key(district)] is None
+
+
+def test_deferred_events_are_dropped_when_the_block_fails(district):
+    from django.db import transaction
+
+    from townhall.core.services.audit import audit_deferred
+
+    before = AuditEvent.objects.filter(chain=chain_key(district)).count()
+    with pytest.raises(ValueError), transaction.atomic(), audit_deferred():
+        audit_record(organisation=district, actor=None, action="test.lost")
+        raise ValueError("the write failed")
+    assert AuditEvent.objects.filter(chain=chain_key(district)).count() == before
+    audit_record(organisation=district, actor=None, action="test.after")  # not held: no block is open
+    assert AuditEvent.objects.filter(chain=chain_key(district)).count() == before + 1

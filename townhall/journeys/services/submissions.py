@@ -19,7 +19,7 @@ from townhall.core.errors import FieldError, ValidationFailed
 from townhall.core.models import Organisation
 from townhall.core.permissions import require
 from townhall.core.roles import Permission
-from townhall.core.services.audit import audit_record
+from townhall.core.services.audit import audit_deferred, audit_record
 from townhall.journeys.answers import as_field_errors, clean_all, unknown_answers
 from townhall.journeys.models import JourneySession, JourneyStatus, Submission
 
@@ -89,9 +89,44 @@ def _write(
     session: JourneySession | None = None,
     payment_id: str = "",
 ) -> Submission:
-    """The one transaction. Must be called inside ``transaction.atomic()``."""
+    """The one transaction. Must be called inside ``transaction.atomic()``.
+
+    The audit events (the case's and the submission's) are appended together at the end, so the
+    organisation's audit chain is locked only for the last statements before the commit: submissions to
+    one organisation queue on that lock, and holding it for the whole write would cap their rate.
+    """
     from townhall.cases.services.opening import case_open
 
+    with audit_deferred():
+        return _write_held(
+            organisation=organisation,
+            version=version,
+            answers=answers,
+            channel=channel,
+            actor=actor,
+            language=language,
+            resident_email=resident_email,
+            idempotency_key=idempotency_key,
+            session=session,
+            payment_id=payment_id,
+            case_open=case_open,
+        )
+
+
+def _write_held(
+    *,
+    organisation: Organisation,
+    version: DefinitionVersion,
+    answers: dict[str, Any],
+    channel: str,
+    actor: Any,
+    language: str,
+    resident_email: str,
+    idempotency_key: str,
+    session: JourneySession | None,
+    payment_id: str,
+    case_open: Any,
+) -> Submission:
     definition = version.definition()
     email = resident_email or _resident_email(definition, answers)
     case = case_open(
@@ -149,7 +184,13 @@ def journey_submit(*, session: JourneySession, actor: Any = None, language: str 
     ``language`` is the one the resident is using now (they may have switched while answering).
     """
     with transaction.atomic():
-        locked = JourneySession.objects.select_for_update().select_related("version", "organisation").get(pk=session.pk)
+        # Lock the journey's row only: without ``of`` PostgreSQL would also lock the joined organisation row,
+        # which every other write for that organisation needs (foreign-key checks), and deadlock with them.
+        locked = (
+            JourneySession.objects.select_for_update(of=("self",))
+            .select_related("version", "organisation")
+            .get(pk=session.pk)
+        )
         if locked.status == JourneyStatus.SUBMITTED:
             return Submission.objects.get(session=locked)
         version = locked.version
@@ -159,20 +200,21 @@ def journey_submit(*, session: JourneySession, actor: Any = None, language: str 
         answers = _validated(definition, locked.answers, locked.language)
         if definition.fee and locked.channel == "online" and locked.payment_status != "success":
             raise ValidationFailed("Pay the fee before you send your application", code="payment_required")
-        submission = _write(
-            organisation=locked.organisation,
-            version=version,
-            answers=answers,
-            channel=locked.channel,
-            actor=actor if locked.staff_id else None,
-            language=locked.language,
-            resident_email="",
-            session=locked,
-            payment_id=locked.payment_id,
-        )
-        locked.status = JourneyStatus.SUBMITTED
-        locked.reference = submission.reference
-        locked.save(update_fields=["status", "reference", "language", "updated_at"])
+        with audit_deferred():  # the audit events go last, after the journey's own update
+            submission = _write(
+                organisation=locked.organisation,
+                version=version,
+                answers=answers,
+                channel=locked.channel,
+                actor=actor if locked.staff_id else None,
+                language=locked.language,
+                resident_email="",
+                session=locked,
+                payment_id=locked.payment_id,
+            )
+            locked.status = JourneyStatus.SUBMITTED
+            locked.reference = submission.reference
+            locked.save(update_fields=["status", "reference", "language", "updated_at"])
     session.status, session.reference = locked.status, locked.reference
     return submission
 
