@@ -21,7 +21,7 @@ $(BIN)/.installed: requirements.lock
 	$(BIN)/python -m pip install --quiet --require-hashes --no-deps -r requirements.lock
 	@touch $@
 
-townhall/static/dist/.built: package.json package-lock.json frontend/townhall.scss frontend/build.mjs
+townhall/static/dist/.built: package.json package-lock.json $(wildcard frontend/*.scss) frontend/build.mjs
 	npm ci --no-audit --no-fund --silent
 	node frontend/build.mjs
 	@touch $@
