@@ -54,15 +54,24 @@ class CelCompileError(ValueError):
     """The expression is not valid CEL. ``str()`` holds the compiler's message."""
 
 
+MAX_CONDITION_CHARS = 4096  # far beyond any real rule; the extension panics past column 65,535
+
+
 @lru_cache(maxsize=4096)
 def compile_condition(expr: str) -> cel.Program:
     """Compile ``expr`` once per process. Raises ``CelCompileError`` when it is not valid CEL."""
     if not isinstance(expr, str) or not expr.strip():
         raise CelCompileError("The expression is empty.")
+    if len(expr) > MAX_CONDITION_CHARS:
+        raise CelCompileError(f"The expression is longer than {MAX_CONDITION_CHARS} characters.")
     try:
         return cel.compile(expr)
     except Exception as exc:  # the extension raises ValueError, sometimes RuntimeError
         raise CelCompileError(_first_line(str(exc))) from exc
+    except BaseException as exc:  # a panic inside the Rust extension (pyo3's PanicException)
+        if type(exc).__name__ != "PanicException":
+            raise
+        raise CelCompileError("The expression could not be read.") from exc
 
 
 def bound_names(expr: str) -> frozenset[str]:
