@@ -56,6 +56,18 @@ class Case(TimestampedModel):
             models.Index(fields=["organisation", "team", "received_at"]),
             models.Index(fields=["organisation", "assignee"]),
             models.Index(fields=["organisation", "due_on"]),
+            # The work queue at a million cases (issue 4, bench/cases_scale_bench.py): its default
+            # order, newest first within a service (versions resolved first) or an assignee, and
+            # open cases by due date (overdue, "My work").
+            models.Index(fields=["organisation", "-received_at", "-id"], name="case_queue_newest"),
+            models.Index(fields=["organisation", "version", "-received_at", "-id"], name="case_queue_version"),
+            models.Index(fields=["organisation", "assignee", "-received_at", "-id"], name="case_queue_assignee"),
+            # assignee and paused_since ride along so "overdue" and "My work" count from the index alone.
+            models.Index(
+                fields=["organisation", "due_on", "received_at", "id", "assignee", "paused_since"],
+                condition=models.Q(decided_at__isnull=True),
+                name="case_queue_open_due",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -7,11 +7,13 @@ from datetime import date
 from typing import Any
 
 from django.contrib.auth import get_user_model
+from django.db import connection
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from townhall.cases.models import Case, CaseLink
 from townhall.cases.references import normalise_reference
+from townhall.catalogue.models import DefinitionVersion
 from townhall.core.errors import NotFound
 from townhall.core.models import Organisation
 from townhall.core.permissions import require
@@ -59,7 +61,9 @@ def case_list(*, organisation: Organisation, actor: Any, filters: CaseFilters | 
     f = filters or CaseFilters()
     cases = _base(organisation, actor)
     if f.service:
-        cases = cases.filter(version__service__slug=f.service)
+        # The service's versions first, so the planner sees plain ids it has statistics for.
+        versions = DefinitionVersion.objects.filter(service__organisation=organisation, service__slug=f.service)
+        cases = cases.filter(version_id__in=list(versions.values_list("pk", flat=True)))
     if f.state:
         cases = cases.filter(state=f.state)
     if f.team:
@@ -120,7 +124,22 @@ def assignable_staff(*, organisation: Organisation, actor: Any) -> list[Any]:
 
 
 def teams(*, organisation: Organisation, actor: Any) -> list[str]:
+    """The teams the organisation's cases are with, A to Z.
+
+    One index seek per team (a "loose index scan" on organisation, team), not a read of every case:
+    the queue shows this on every page, and an organisation may hold hundreds of thousands of cases.
+    """
     require(actor, organisation, Permission.VIEW_CASES)
-    return sorted(
-        t for t in Case.objects.filter(organisation=organisation).values_list("team", flat=True).distinct() if t
-    )
+    table = connection.ops.quote_name(Case._meta.db_table)
+    sql = f"""
+        WITH RECURSIVE found(team) AS (
+            SELECT MIN(team) FROM {table} WHERE organisation_id = %s AND team > ''
+            UNION ALL
+            SELECT (SELECT MIN(c.team) FROM {table} c WHERE c.organisation_id = %s AND c.team > found.team)
+            FROM found WHERE found.team IS NOT NULL
+        )
+        SELECT team FROM found WHERE team IS NOT NULL
+    """  # noqa: S608 - the table name is ours; values are parameters
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [organisation.pk, organisation.pk])
+        return sorted(row[0] for row in cursor.fetchall())
