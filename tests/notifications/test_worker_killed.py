@@ -34,7 +34,8 @@ def _own_database_url(tmp_path: Path) -> Iterator[str]:
     import psycopg
 
     cfg = dj_database_url.parse(base)
-    name = f"{cfg['NAME']}_killtest"
+    # One per xdist worker: two tests running at once must not drop each other's database.
+    name = f"{cfg['NAME']}_killtest{os.environ.get('PYTEST_XDIST_WORKER', '')}"
     admin = f"postgresql://{cfg['USER']}:{cfg.get('PASSWORD') or ''}@{cfg['HOST']}:{cfg['PORT'] or 5432}/postgres"
     with psycopg.connect(admin, autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}"')

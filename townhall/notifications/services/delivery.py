@@ -24,6 +24,7 @@ from townhall.notifications import config
 from townhall.notifications.models import Channel, Notification, NotificationEvent, Status
 from townhall.notifications.scheduling import backoff_delay
 from townhall.notifications.senders import (
+    NotificationSender,
     OutgoingMessage,
     PermanentFailure,
     ProviderResult,
@@ -45,10 +46,16 @@ class Claim:
     recovered: bool
 
 
+def _waiting(now: datetime) -> Q:
+    return Q(status=Status.CREATED, next_attempt_at__lte=now)
+
+
+def _abandoned(now: datetime) -> Q:
+    return Q(status=Status.SENDING, accepted_at__isnull=True, lease_expires_at__lt=now)
+
+
 def _due(now: datetime) -> Q:
-    waiting = Q(status=Status.CREATED, next_attempt_at__lte=now)
-    abandoned = Q(status=Status.SENDING, accepted_at__isnull=True, lease_expires_at__lt=now)
-    return waiting | abandoned
+    return _waiting(now) | _abandoned(now)
 
 
 def _take(pk: int, worker: str, now: datetime, *, check_due: bool) -> int:
@@ -56,6 +63,16 @@ def _take(pk: int, worker: str, now: datetime, *, check_due: bool) -> int:
     if check_due:
         rows = rows.filter(_due(now))
     return rows.update(
+        status=Status.SENDING,
+        claimed_by=worker,
+        lease_expires_at=now + timedelta(seconds=config.lease_seconds()),
+        attempts=F("attempts") + 1,
+        updated_at=now,
+    )
+
+
+def _take_many(pks: list[int], worker: str, now: datetime) -> int:
+    return Notification.objects.filter(pk__in=pks).update(
         status=Status.SENDING,
         claimed_by=worker,
         lease_expires_at=now + timedelta(seconds=config.lease_seconds()),
@@ -86,10 +103,18 @@ def notification_claim_due(*, worker: str, limit: int = 50) -> list[Claim]:
     with transaction.atomic():
         due = Notification.objects.filter(_due(now)).order_by("next_attempt_at", "pk")
         if connection.vendor == "postgresql":
-            rows = list(due.select_for_update(skip_locked=True, of=("self",)).values_list("pk", "status")[:limit])
+            # Abandoned rows first, then waiting ones, each query walking the ``notification_due`` index in order.
+            # (One query with ``waiting | abandoned`` must sort every due row under FOR UPDATE before it can
+            # stop at ``limit``: with a backlog of 100,000 messages that took ~0.4 s per batch.)
+            rows: list[tuple[int, str]] = []
+            for part in (_abandoned(now), _waiting(now)):
+                if len(rows) < limit:
+                    taking = Notification.objects.filter(part).order_by("next_attempt_at", "pk")
+                    taking = taking.select_for_update(skip_locked=True, of=("self",))
+                    rows += list(taking.values_list("pk", "status")[: limit - len(rows)])
             previous = dict(rows)
-            for pk in previous:
-                _take(pk, worker, now, check_due=False)
+            if previous:  # the rows are locked by us until commit: one UPDATE takes them all
+                _take_many(list(previous), worker, now)
             return _claims_for(list(previous), previous, worker, now)
         candidates = list(due.values_list("pk", "status")[:limit])
     previous = {}
@@ -121,13 +146,46 @@ def _message(notification: Notification, claim: Claim) -> OutgoingMessage:
     )
 
 
-def notification_deliver(*, claim: Claim, worker: str) -> str:
-    """Send one claimed notification and record what happened. Returns the status it ends in."""
-    notification = Notification.objects.select_related("organisation").get(pk=claim.notification_id)
+def notification_load(claims: list[Claim]) -> dict[int, Notification]:
+    """The claimed rows in one query, for ``notification_deliver(preloaded=...)`` (the worker loop's batch)."""
+    ids = [claim.notification_id for claim in claims]
+    return Notification.objects.select_related("organisation").in_bulk(ids)
+
+
+def _fresh(notification: Notification | None, claim: Claim) -> Notification:
+    """``notification`` if it was loaded after our claim and our lease has time left for one send; else re-read.
+
+    A row loaded at the start of a batch is still ours while our lease runs: no other worker can claim it
+    before ``lease_expires_at``. Close to the end of the lease it is read again, as a lone delivery does.
+    """
+    if notification is not None and notification.lease_expires_at is not None:
+        margin = timedelta(seconds=config.provider_timeout())
+        if timezone.now() + margin < notification.lease_expires_at:
+            return notification
+    return Notification.objects.select_related("organisation").get(pk=claim.notification_id)
+
+
+def notification_deliver(
+    *,
+    claim: Claim,
+    worker: str,
+    preloaded: dict[int, Notification] | None = None,
+    senders: dict[int, NotificationSender] | None = None,
+) -> str:
+    """Send one claimed notification and record what happened. Returns the status it ends in.
+
+    A worker delivering a batch passes ``preloaded`` (from ``notification_load``) and a ``senders`` dict kept
+    for the batch, so each message costs no reads: only the send and the one write that records it.
+    """
+    notification = _fresh(preloaded.get(claim.notification_id) if preloaded else None, claim)
     if notification.status != Status.SENDING or notification.claimed_by != worker:
         return notification.status
     try:
-        sender = sender_for(notification.organisation)
+        sender = senders.get(notification.organisation_id) if senders is not None else None
+        if sender is None:
+            sender = sender_for(notification.organisation)
+            if senders is not None:
+                senders[notification.organisation_id] = sender
         message = _message(notification, claim)
         result = (
             sender.find_by_reference(message.reference) if claim.retry and isinstance(sender, ReferenceLookup) else None
@@ -145,9 +203,46 @@ def notification_deliver(*, claim: Claim, worker: str) -> str:
     return _accepted(notification, worker, claim, result)
 
 
+_ACCEPT_SQL = """
+WITH accepted AS (
+    UPDATE {notification} SET status = %s, accepted_at = %s, completed_at = %s, provider = %s, provider_id = %s,
+        lease_expires_at = NULL, last_error = '', updated_at = %s
+    WHERE id = %s AND claimed_by = %s AND status = %s
+    RETURNING id
+)
+INSERT INTO {event} (notification_id, occurred_at, status, attempt, detail)
+SELECT id, %s, %s, %s, %s FROM accepted
+RETURNING notification_id
+"""
+
+
 def _accepted(notification: Notification, worker: str, claim: Claim, result: ProviderResult) -> str:
     now = timezone.now()
     status = Status.DELIVERED if result.outcome == "delivered" else Status.SENDING
+    detail = result.detail or (f"Accepted by {result.provider}" if status == Status.SENDING else "")
+    if connection.vendor == "postgresql":
+        # The same conditional UPDATE and event INSERT as below, as one statement: one round trip and, outside
+        # a transaction, one commit, straight after the 250. (Fewer round trips also shorten the window in
+        # which a crash would send the message again.)
+        sql = _ACCEPT_SQL.format(
+            notification=connection.ops.quote_name(Notification._meta.db_table),
+            event=connection.ops.quote_name(NotificationEvent._meta.db_table),
+        )
+        completed = now if status == Status.DELIVERED else None
+        with connection.cursor() as cursor:
+            cursor.execute(
+                sql,
+                [
+                    *(str(status), now, completed, result.provider, result.provider_id, now),
+                    *(notification.pk, worker, str(Status.SENDING)),
+                    *(now, str(status), claim.attempt, detail),
+                ],
+            )
+            taken = cursor.fetchone() is not None
+        if not taken:
+            logger.warning("Notification %s was taken by another worker after its lease ran out", notification.pk)
+            return Status.SENDING
+        return status
     with transaction.atomic():
         updated = Notification.objects.filter(pk=notification.pk, claimed_by=worker, status=Status.SENDING).update(
             status=status,
@@ -162,7 +257,6 @@ def _accepted(notification: Notification, worker: str, claim: Claim, result: Pro
         if not updated:
             logger.warning("Notification %s was taken by another worker after its lease ran out", notification.pk)
             return Status.SENDING
-        detail = result.detail or (f"Accepted by {result.provider}" if status == Status.SENDING else "")
         NotificationEvent.objects.create(
             notification=notification, occurred_at=now, status=status, attempt=claim.attempt, detail=detail
         )

@@ -9,10 +9,12 @@ from typing import Any
 from django.core.management.base import BaseCommand
 from django.db import close_old_connections, connection
 
+from townhall.notifications.senders import NotificationSender
 from townhall.notifications.senders.smtp import close_connections
 from townhall.notifications.services.delivery import (
     notification_claim_due,
     notification_deliver,
+    notification_load,
     notification_release,
 )
 from townhall.notifications.tasks import worker_name
@@ -50,8 +52,10 @@ class Command(BaseCommand):
             if not connection.in_atomic_block:  # (tests run the loop inside a transaction)
                 close_old_connections()
             claims = notification_claim_due(worker=worker, limit=options["batch_size"])
+            preloaded = notification_load(claims) if claims else {}
+            senders: dict[int, NotificationSender] = {}  # one sender per organisation for this batch
             for claim in claims:
-                status = notification_deliver(claim=claim, worker=worker)
+                status = notification_deliver(claim=claim, worker=worker, preloaded=preloaded, senders=senders)
                 total += 1
                 self.stdout.write(f"{claim.notification_id} attempt {claim.attempt}: {status}")
                 self.stdout.flush()
