@@ -72,7 +72,10 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "townhall.core.ops.request_id.RequestIdMiddleware",
+    "townhall.core.ops.metrics.MetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "townhall.core.ops.security_headers.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -83,6 +86,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
+    "townhall.core.ops.ratelimit.RateLimitMiddleware",
     "townhall.core.views.errors.TownhallErrorPages",
 ]
 
@@ -242,10 +246,55 @@ if PRODUCTION:
     SECURE_HSTS_PRELOAD = True
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
+# --- Operations (townhall/core/ops; docs/operations.md) ----------------------------------
+# Caches hold the rate-limit counters, so production needs one shared by every web process:
+# the database cache (run `manage.py createcachetable`) unless CACHE_BACKEND names another.
+CACHES = {
+    "default": {
+        "BACKEND": os.environ.get(
+            "CACHE_BACKEND",
+            "django.core.cache.backends.db.DatabaseCache"
+            if PRODUCTION
+            else "django.core.cache.backends.locmem.LocMemCache",
+        ),
+        "LOCATION": os.environ.get("CACHE_LOCATION", "townhall_cache" if PRODUCTION else "townhall"),
+    }
+}
+RATELIMIT_USE_CACHE = "default"
+RATELIMIT_ENABLE = _env_bool("RATELIMIT_ENABLE", True)
+RATELIMIT_RESIDENT_POST = os.environ.get("RATELIMIT_RESIDENT_POST", "60/m")  # per client address
+RATELIMIT_API_IP = os.environ.get("RATELIMIT_API_IP", "300/m")  # per client address
+RATELIMIT_API_KEY = os.environ.get("RATELIMIT_API_KEY", "600/m")  # per bearer token
+RATELIMIT_EXEMPT_PATHS = ["/api/v1/notifications/notify-callback", "/api/v1/notifications/inbound-mail"]
+TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))  # proxies that append to X-Forwarded-For
+METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
+METRICS_ALLOWED_NETWORKS = os.environ.get("METRICS_ALLOWED_NETWORKS", "127.0.0.1/32,::1/128").split(",")
+CSP_ENABLED = _env_bool("CSP_ENABLED", True)
+CSP_REPORT_ONLY = _env_bool("CSP_REPORT_ONLY", False)
+CSP_REPORT_URI = os.environ.get("CSP_REPORT_URI", "")
+CSP_EXEMPT_PATHS = ["/api/v1/docs"]  # django-ninja's Swagger page loads its scripts from a CDN
+CSP_FORM_ACTION_EXTRA = [
+    o for o in os.environ.get("CSP_FORM_ACTION_EXTRA", "https://card.payments.service.gov.uk").split(",") if o
+]
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]  # probes speak plain HTTP to the process
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "json" if PRODUCTION else "text")  # json | text
+LOG_REQUESTS = _env_bool("LOG_REQUESTS", PRODUCTION)  # one log line per request (logger townhall.requests)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"request_id": {"()": "townhall.core.ops.request_id.RequestIdFilter"}},
+    "formatters": {
+        "json": {"()": "townhall.core.ops.jsonlog.JsonFormatter"},
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["request_id"],
+            "formatter": "json" if LOG_FORMAT == "json" else "text",
+        }
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }

@@ -7,3 +7,4 @@ from townhall.settings import *  # noqa: F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 AXES_ENABLED = False
+RATELIMIT_ENABLE = False  # tests/ops turns rate limits on with override_settings

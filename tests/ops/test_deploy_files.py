@@ -1,0 +1,119 @@
+"""The deployment files: production settings pass Django's deployment checks, the units and image are sound."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+DEPLOY = ROOT / "deploy"
+
+
+def production_env(tmp_path: Path, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_URL", "LOG_"))}
+    env.update(
+        DJANGO_ENV="production",
+        DJANGO_SETTINGS_MODULE="townhall.settings",
+        SECRET_KEY="a-test-only-secret-key-that-is-long-and-random-enough-1234567890",
+        ALLOWED_HOSTS="townhall.example",
+        TOWNHALL_VAR_DIR=str(tmp_path),
+    )
+    env.update(extra)
+    return env
+
+
+def test_prod_check_passes_with_production_settings(tmp_path: Path) -> None:
+    """What `make prod-check` runs: `manage.py check --deploy --fail-level WARNING`."""
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT,
+        env=production_env(tmp_path),
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_production_refuses_to_start_without_a_secret_key(tmp_path: Path) -> None:
+    env = production_env(tmp_path)
+    del env["SECRET_KEY"]
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=180
+    )
+    assert result.returncode != 0 and "SECRET_KEY must be set" in result.stderr
+
+
+def test_the_makefile_has_prod_check() -> None:
+    makefile = (ROOT / "Makefile").read_text()
+    assert "prod-check:" in makefile and "check --deploy --fail-level WARNING" in makefile
+
+
+@pytest.mark.skipif(shutil.which("systemd-analyze") is None, reason="systemd-analyze is not installed")
+def test_systemd_units_are_valid() -> None:
+    units = [str(p) for p in sorted((DEPLOY / "systemd").glob("*.service"))]
+    assert len(units) == 3
+    result = subprocess.run(
+        ["systemd-analyze", "verify", "--man=no", *units], capture_output=True, text=True, timeout=60
+    )
+    # The only complaint allowed on a machine without Townhall installed is the missing /opt/townhall.
+    problems = [line for line in result.stderr.splitlines() if line.strip() and "is not executable" not in line]
+    assert problems == []
+
+
+def test_systemd_units_run_as_townhall_with_the_env_file_and_hardening() -> None:
+    for unit in (DEPLOY / "systemd").glob("*.service"):
+        text = unit.read_text()
+        for line in (
+            "User=townhall",
+            "EnvironmentFile=/etc/townhall/townhall.env",
+            "NoNewPrivileges=yes",
+            "ProtectSystem=strict",
+            "ReadWritePaths=/var/lib/townhall",
+        ):
+            assert line in text, (unit.name, line)
+    web = (DEPLOY / "systemd" / "townhall-web.service").read_text()
+    assert "gunicorn --config deploy/gunicorn.conf.py townhall.wsgi" in web
+
+
+def test_the_dockerfile_builds_a_non_root_gunicorn_image_with_static_files() -> None:
+    text = (DEPLOY / "Dockerfile").read_text()
+    assert "FROM python:3.11-slim" in text
+    assert "pip install --require-hashes --no-deps -r requirements.lock" in text
+    assert "collectstatic --no-input" in text
+    assert "\nUSER townhall\n" in text and text.index("USER townhall") > text.index("collectstatic")
+    assert 'CMD ["gunicorn", "--config", "deploy/gunicorn.conf.py", "townhall.wsgi"]' in text
+    assert "/healthz" in text  # HEALTHCHECK
+    assert ".venv" in (DEPLOY / "Dockerfile.dockerignore").read_text()
+
+
+def test_the_example_env_names_only_settings_that_exist() -> None:
+    settings_text = (ROOT / "townhall" / "settings.py").read_text() + (DEPLOY / "gunicorn.conf.py").read_text()
+    for line in (DEPLOY / "townhall.env.example").read_text().splitlines():
+        if line and not line.startswith("#"):
+            name = line.split("=", 1)[0]
+            assert f'"{name}"' in settings_text or f"'{name}'" in settings_text, name
+
+
+def test_backup_scripts_are_strict_bash() -> None:
+    for name in ("backup.sh", "restore.sh"):
+        path = DEPLOY / name
+        assert os.access(path, os.X_OK)
+        assert "set -euo pipefail" in path.read_text()
+        subprocess.run(["bash", "-n", str(path)], check=True)
+
+
+def test_no_stylesheet_rule_points_at_an_image_the_build_leaves_out() -> None:
+    """Manifest storage refuses a stylesheet that refers to a missing file; the crest is never ours to ship."""
+    css = (ROOT / "townhall" / "static" / "dist" / "townhall.css").read_text()
+    referenced = set(re.findall(r"url\([\"']?(images/[^\"')]+)", css))
+    shipped = {f"images/{p.name}" for p in (ROOT / "townhall" / "static" / "dist" / "images").glob("*")}
+    assert "crest" not in css.replace("copyright-logo", "")
+    assert referenced <= shipped, referenced - shipped

@@ -1,0 +1,142 @@
+"""Rate limits on the API and on residents' journey forms, failing closed when the counters cannot be kept."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from django.core.cache import cache
+from django.test import Client, override_settings
+
+from townhall.core.ops.ratelimit import client_ip
+
+LIMITED = {
+    "RATELIMIT_ENABLE": True,
+    "RATELIMIT_API_IP": "3/m",
+    "RATELIMIT_API_KEY": "2/m",
+    "RATELIMIT_RESIDENT_POST": "2/m",
+}
+API = "/api/v1/definitions/"
+FORM = "/services/mid-downs/report-missed-bin/"
+
+
+@pytest.fixture(autouse=True)
+def _fresh_counters() -> Iterator[None]:
+    cache.clear()
+    with override_settings(**LIMITED):
+        yield
+    cache.clear()
+
+
+@pytest.mark.django_db
+def test_the_api_answers_a_problem_with_a_stable_code_and_retry_after(client: Client) -> None:
+    statuses = [client.get(API).status_code for _ in range(4)]
+    assert statuses == [200, 200, 200, 429]
+    response = client.get(API)
+    assert response.status_code == 429
+    body = response.json()
+    assert body["code"] == "rate_limited" and body["status"] == 429 and body["title"] == "Too many requests"
+    assert 1 <= int(response["Retry-After"]) <= 65
+
+
+@pytest.mark.django_db
+def test_each_client_address_has_its_own_allowance(client: Client) -> None:
+    for _ in range(3):
+        client.get(API, REMOTE_ADDR="198.51.100.1")
+    assert client.get(API, REMOTE_ADDR="198.51.100.1").status_code == 429
+    assert client.get(API, REMOTE_ADDR="198.51.100.2").status_code == 200
+
+
+@pytest.mark.django_db
+def test_an_api_key_is_limited_whichever_address_it_comes_from(client: Client) -> None:
+    key = {"Authorization": "Bearer th_not_a_real_key"}
+    assert client.get(API, REMOTE_ADDR="198.51.100.1", headers=key).status_code == 200
+    assert client.get(API, REMOTE_ADDR="198.51.100.2", headers=key).status_code == 200
+    response = client.get(API, REMOTE_ADDR="198.51.100.3", headers=key)
+    assert response.status_code == 429 and response.json()["code"] == "rate_limited"
+
+
+@pytest.mark.django_db
+def test_residents_form_posts_get_an_error_page(client: Client) -> None:
+    # The service need not exist: the limit is checked before the view runs.
+    assert client.post(FORM).status_code != 429
+    assert client.post(FORM).status_code != 429
+    response = client.post(FORM)
+    assert response.status_code == 429
+    page = response.content.decode()
+    assert "Sorry, there is a problem with the service" in page
+    assert "too many requests from your connection" in page
+    assert response["X-Townhall-Error"] == "rate_limited" and int(response["Retry-After"]) >= 1
+
+
+@pytest.mark.django_db
+def test_reading_journey_pages_is_not_limited(client: Client) -> None:
+    assert all(client.get(FORM).status_code != 429 for _ in range(5))
+
+
+@pytest.mark.django_db
+def test_webhooks_with_their_own_token_are_exempt(client: Client) -> None:
+    statuses = [client.post("/api/v1/notifications/notify-callback").status_code for _ in range(5)]
+    assert 429 not in statuses
+
+
+class BrokenCache:
+    def __getattr__(self, name: str) -> Any:
+        def fail(*args: Any, **kwargs: Any) -> Any:
+            raise ConnectionError("cache server unreachable")
+
+        return fail
+
+
+@pytest.fixture
+def cache_down(monkeypatch: Any) -> None:
+    import django_ratelimit.core
+
+    class Caches:
+        def __getitem__(self, name: str) -> BrokenCache:
+            return BrokenCache()
+
+    monkeypatch.setattr(django_ratelimit.core, "caches", Caches())
+
+
+@pytest.mark.django_db
+def test_the_api_fails_closed_when_the_cache_is_down(client: Client, cache_down: None) -> None:
+    response = client.get(API)
+    assert response.status_code == 503
+    assert response.json()["code"] == "rate_limit_unavailable"
+    assert response["Retry-After"] == "30"
+
+
+@pytest.mark.django_db
+def test_residents_forms_fail_closed_when_the_cache_is_down(client: Client, cache_down: None) -> None:
+    response = client.post(FORM)
+    assert response.status_code == 503
+    assert "We cannot take your answers at the moment." in response.content.decode()
+    assert response["X-Townhall-Error"] == "rate_limit_unavailable"
+
+
+@pytest.mark.django_db
+def test_a_cache_that_silently_drops_counts_fails_closed(client: Client, monkeypatch: Any) -> None:
+    """django-redis with IGNORE_EXCEPTIONS answers None instead of raising: still refused (RATELIMIT_FAIL_OPEN off)."""
+    import django_ratelimit.core
+
+    class Silent:
+        def add(self, *args: Any, **kwargs: Any) -> bool:
+            return False
+
+        def incr(self, *args: Any, **kwargs: Any) -> None:
+            return None
+
+        def get(self, *args: Any, **kwargs: Any) -> None:
+            return None
+
+    monkeypatch.setattr(django_ratelimit.core, "caches", {"default": Silent()})
+    assert client.get(API).status_code == 429
+
+
+def test_the_client_address_comes_from_our_own_proxy_only(rf: Any) -> None:
+    request = rf.get("/", REMOTE_ADDR="10.0.0.5", HTTP_X_FORWARDED_FOR="6.6.6.6, 203.0.113.7")
+    assert client_ip(request) == "10.0.0.5"  # no trusted proxy configured: the header is ignored
+    with override_settings(TRUSTED_PROXY_COUNT=1):
+        assert client_ip(request) == "203.0.113.7"  # the entry our proxy appended, not the spoofed first one
