@@ -22,10 +22,13 @@ from pathlib import Path
 # name → module; run in this order.
 BENCHMARKS = {
     "cases": "bench.cases_bench",
+    "cases-scale": "bench.cases_scale_bench",
     "notifications": "bench.notifications_bench",
+    "email-throughput": "bench.email_throughput_bench",
     "sharing": "bench.sharing_bench",
     "referrals": "bench.referrals_bench",
     "portfolio": "bench.portfolio_bench",
+    "journeys": "bench.journeys_bench",
 }
 DOC = Path(__file__).resolve().parent.parent / "docs" / "performance.md"
 HEADER = """# Performance
@@ -66,7 +69,8 @@ def main(argv: list[str]) -> int:
             failures += 1
             body = f"## {module.NAME}\n\nFailed: `{type(exc).__name__}: {exc}`"
         print(body, flush=True)
-        text = _replace_section(text, module.NAME, body)
+        # Read the file again: another benchmark run may have rewritten its own section meanwhile.
+        text = _replace_section(DOC.read_text() if DOC.exists() else text, module.NAME, body)
         DOC.write_text(text)
     return 1 if failures else 0
 

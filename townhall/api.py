@@ -88,5 +88,10 @@ def _mount() -> None:
 
     api.add_router("/cases", cases_router)
 
+    from townhall.opendata.api import router as opendata_router
+
+    api.add_router("/open-data", opendata_router)
+    api.add_router("/portfolio", "townhall.portfolio.api.router")
+
 
 _mount()

@@ -4,8 +4,10 @@ from django.urls import include, path
 from django.views.generic import TemplateView
 
 from townhall.api import api
+from townhall.opendata.views import public as opendata_public
 
 urlpatterns = [
+    path("", include("townhall.core.ops.urls")),  # /healthz, /readyz, /metrics
     path("api/v1/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("django-admin/", admin.site.urls),
@@ -15,8 +17,11 @@ urlpatterns = [
     path("staff/cases/", include("townhall.cases.urls")),
     path("staff/mail/", include("townhall.notifications.urls")),
     path("", include("townhall.sharing.urls")),
+    path("staff/insight/", include("townhall.insight.urls")),
+    path("staff/portfolio/", include("townhall.portfolio.urls")),
     path("accessibility/", TemplateView.as_view(template_name="pages/accessibility.html"), name="accessibility"),
-    path("open-data/", TemplateView.as_view(template_name="pages/open_data.html"), name="open-data"),
+    path("open-data/", opendata_public.index, name="open-data"),
+    path("", include("townhall.opendata.urls")),
 ]
 
 # Error pages for people (templates/errors/); the JSON API answers with problems instead.
