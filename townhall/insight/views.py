@@ -16,8 +16,7 @@ from townhall.core.errors import TownhallError
 from townhall.core.models import Organisation
 from townhall.core.permissions import can
 from townhall.core.roles import Permission
-from townhall.core.selectors.organisations import organisation_for_staff
-from townhall.core.views import staff_required
+from townhall.core.views import organisation_page
 from townhall.core.views.rendering import error_page, render_staff
 from townhall.insight.calc import CHANNELS
 from townhall.insight.periods import PeriodChoice, parse_periods
@@ -56,14 +55,8 @@ def _csv(rows: list[list[str]], filename: str) -> HttpResponse:
     return response
 
 
-@staff_required
-def dashboard(request: HttpRequest, organisation_slug: str, service_slug: str | None = None) -> HttpResponse:
-    try:
-        organisation = organisation_for_staff(
-            slug=organisation_slug, actor=request.user, permission=Permission.VIEW_INSIGHT
-        )
-    except TownhallError as error:
-        return error_page(request, error)
+@organisation_page(Permission.VIEW_INSIGHT)
+def dashboard(request: HttpRequest, organisation: Organisation, service_slug: str | None = None) -> HttpResponse:
     choice = parse_periods(request.GET, timezone.localdate())
     context: dict[str, Any] = {
         "organisation": organisation,
@@ -104,14 +97,8 @@ def dashboard(request: HttpRequest, organisation_slug: str, service_slug: str | 
     return render_staff(request, "insight/dashboard.html", context)
 
 
-@staff_required
-def benchmarking(request: HttpRequest, organisation_slug: str) -> HttpResponse:
-    try:
-        organisation = organisation_for_staff(
-            slug=organisation_slug, actor=request.user, permission=Permission.VIEW_INSIGHT
-        )
-    except TownhallError as error:
-        return error_page(request, error)
+@organisation_page(Permission.VIEW_INSIGHT)
+def benchmarking(request: HttpRequest, organisation: Organisation) -> HttpResponse:
     choice = parse_periods(request.GET, timezone.localdate())
     home = reverse("insight:dashboard", kwargs={"organisation_slug": organisation.slug})
     context: dict[str, Any] = {
@@ -129,14 +116,8 @@ def benchmarking(request: HttpRequest, organisation_slug: str) -> HttpResponse:
     return render_staff(request, "insight/benchmarking.html", context)
 
 
-@staff_required
-def settings(request: HttpRequest, organisation_slug: str) -> HttpResponse:
-    try:
-        organisation = organisation_for_staff(
-            slug=organisation_slug, actor=request.user, permission=Permission.MANAGE_ORGANISATION
-        )
-    except TownhallError as error:
-        return error_page(request, error)
+@organisation_page(Permission.MANAGE_ORGANISATION)
+def settings(request: HttpRequest, organisation: Organisation) -> HttpResponse:
     errors: list[dict[str, str]] = []
     status = 200
     if request.method == "POST":

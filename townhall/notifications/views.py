@@ -11,9 +11,8 @@ from django.views.decorators.http import require_POST
 from townhall.core.errors import TownhallError
 from townhall.core.models import Organisation
 from townhall.core.roles import Permission
-from townhall.core.selectors.organisations import organisation_for_staff
-from townhall.core.views import staff_required
-from townhall.core.views.rendering import error_page, render_staff
+from townhall.core.views import organisation_page
+from townhall.core.views.rendering import render_staff
 from townhall.notifications.models import SenderKind
 from townhall.notifications.selectors import inbound_triage_list, sender_setting_get
 from townhall.notifications.senders.notify import KEY_TYPES
@@ -58,28 +57,16 @@ def _triage_page(
     )
 
 
-@staff_required
-def triage(request: HttpRequest, organisation_slug: str) -> HttpResponse:
-    try:
-        organisation = organisation_for_staff(
-            slug=organisation_slug, actor=request.user, permission=Permission.WORK_CASES
-        )
-    except TownhallError as error:
-        return error_page(request, error)
+@organisation_page(Permission.WORK_CASES)
+def triage(request: HttpRequest, organisation: Organisation) -> HttpResponse:
     return _triage_page(request, organisation)
 
 
-@staff_required
+@organisation_page(Permission.WORK_CASES)
 @require_POST
-def triage_act(request: HttpRequest, organisation_slug: str, message_id: int, act: str) -> HttpResponse:
+def triage_act(request: HttpRequest, organisation: Organisation, message_id: int, act: str) -> HttpResponse:
     if act not in {"file", "close"}:
         raise Http404("No such action")
-    try:
-        organisation = organisation_for_staff(
-            slug=organisation_slug, actor=request.user, permission=Permission.WORK_CASES
-        )
-    except TownhallError as error:
-        return error_page(request, error)
     try:
         if act == "file":
             filed = inbound_file_on_case(
@@ -106,14 +93,8 @@ def triage_act(request: HttpRequest, organisation_slug: str, message_id: int, ac
     return HttpResponseRedirect(reverse("notifications:triage", kwargs={"organisation_slug": organisation.slug}))
 
 
-@staff_required
-def sender(request: HttpRequest, organisation_slug: str) -> HttpResponse:
-    try:
-        organisation = organisation_for_staff(
-            slug=organisation_slug, actor=request.user, permission=Permission.MANAGE_ORGANISATION
-        )
-    except TownhallError as error:
-        return error_page(request, error)
+@organisation_page(Permission.MANAGE_ORGANISATION)
+def sender(request: HttpRequest, organisation: Organisation) -> HttpResponse:
     errors: list[dict[str, str]] = []
     status = 200
     if request.method == "POST":

@@ -17,7 +17,9 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 
+from townhall.core.errors import TownhallError
 from townhall.core.permissions import organisations_of
+from townhall.core.roles import Permission
 
 OIDC_BACKEND = "townhall.core.oidc.TownhallOIDCBackend"
 
@@ -66,3 +68,28 @@ class StaffRequiredMixin:
         if refusal is not None:
             return refusal
         return super().dispatch(request, *args, **kwargs)  # type: ignore[misc]
+
+
+def organisation_page(permission: Permission) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
+    """A back-office view for one organisation, named by ``organisation_slug`` in the address.
+
+    The view receives the Organisation instead of the slug. Another organisation is a 404 (its existence
+    does not leak); a member without ``permission`` gets the 403 page.
+    """
+
+    def decorate(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+        @staff_required
+        @wraps(view)
+        def wrapper(request: HttpRequest, organisation_slug: str, *args: Any, **kwargs: Any) -> HttpResponse:
+            from townhall.core.selectors.organisations import organisation_for_staff
+            from townhall.core.views.rendering import error_page
+
+            try:
+                organisation = organisation_for_staff(slug=organisation_slug, actor=request.user, permission=permission)
+            except TownhallError as error:
+                return error_page(request, error)
+            return view(request, organisation, *args, **kwargs)
+
+        return wrapper
+
+    return decorate
