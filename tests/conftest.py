@@ -2,30 +2,24 @@
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from django.conf import settings as django_settings
 from django.test import override_settings
 
 from townhall.core.models import Organisation
 from townhall.core.roles import Role
 from townhall.core.services.organisations import membership_grant, organisation_create, staff_create
 
-_previous_test: list[str] = [""]
-
 
 @pytest.fixture(autouse=True)
-def _rate_limits_off(request: pytest.FixtureRequest) -> Iterator[None]:
+def _rate_limits_off() -> Iterator[None]:
     """Rate limits stay off unless a test turns them on (tests/ops/test_ratelimit.py does, per test).
 
-    A test that left them on would make every later journey POST in the same process a 429; say which.
+    `make test` runs pytest under the Makefile's DJANGO_SETTINGS_MODULE (townhall.settings, limits on), so
+    without this every journey POST after the first 60 in a worker would be a 429.
     """
-    if getattr(django_settings, "RATELIMIT_ENABLE", False):
-        warnings.warn(f"rate limits were left on after {_previous_test[0]}", stacklevel=1)
-    _previous_test[0] = request.node.nodeid
     with override_settings(RATELIMIT_ENABLE=False):
         yield
 

@@ -14,6 +14,7 @@ from django.utils import timezone
 from townhall.cases.models import Case, CaseEventKind, Document, ScanStatus
 from townhall.cases.services._steps import record_event
 from townhall.core.errors import Conflict, FieldError, NotFound, TooLarge, ValidationFailed
+from townhall.core.filenames import safe_filename
 from townhall.core.permissions import require
 from townhall.core.roles import Permission
 from townhall.core.services.audit import audit_record
@@ -75,7 +76,7 @@ def document_upload(
             message, code="document_infected", errors=[FieldError("document_infected", message, "file")]
         )
     digest = hashlib.sha256(data).hexdigest()
-    safe_name = (filename or "document").replace("/", "_").replace("\\", "_")[-200:]
+    safe_name = safe_filename(filename, "document")
     document = Document(
         organisation_id=case.organisation_id,
         case=case,

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import override
 
 from townhall.core.errors import FieldError, NotFound, ValidationFailed
+from townhall.core.filenames import safe_filename
 from townhall.journeys.models import JourneySession, JourneyStatus, Upload
 
 DEFAULT_MAX_BYTES = 10 * 1024 * 1024
@@ -76,7 +77,7 @@ def journey_upload(
             raise _refuse(question_id, "file_type", _("The selected file must be a %(types)s") % {"types": listed})
         if not _is_clean((scanner or default_scanner()).scan(data, filename=filename)):
             raise _refuse(question_id, "file_virus", _("The selected file contains a virus"))
-    safe_name = (filename or "upload").replace("/", "_").replace("\\", "_")[-200:]
+    safe_name = safe_filename(filename)
     with transaction.atomic():
         upload = Upload(
             token=secrets.token_urlsafe(24),
