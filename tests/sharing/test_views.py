@@ -106,6 +106,11 @@ def test_rights_requests_are_recorded_gathered_and_passed_on_in_the_back_office(
         assert client.post(f"{url}{request.reference}/act/").status_code == 302
     sar = RightsRequest.objects.get(kind="subject_access")
     assert sar.status == RightsRequestStatus.GATHERED and sar.bundle["cases"]
+    page = client.get(url).content.decode()
+    assert "Record as sent to the resident" in page and f"/cases/{county.slug}/{sar.case.reference}/" in page
+    assert client.post(f"{url}{sar.reference}/act/").status_code == 302
+    sar.refresh_from_db()
+    assert sar.status == RightsRequestStatus.COMPLETED and sar.case.state == "completed"
     erasure = RightsRequest.objects.get(kind="erasure")
     assert erasure.status == RightsRequestStatus.WAITING_ON_RECIPIENTS
     partner = verified_client(trust_admin)

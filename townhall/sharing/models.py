@@ -156,6 +156,10 @@ class RightsRequest(TimestampedModel):
     bundle = models.JSONField(null=True, blank=True)  # the machine-readable answer to a subject access request
     completed_at = models.DateTimeField(null=True, blank=True)
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    # The case that tracks it in the casework queue (the platform's data protection request service).
+    case = models.OneToOneField(
+        "cases.Case", on_delete=models.PROTECT, null=True, blank=True, related_name="rights_request"
+    )
 
     def __str__(self) -> str:
         return f"{self.reference} ({self.kind})"

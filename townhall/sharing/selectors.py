@@ -128,6 +128,7 @@ def rights_requests(*, organisation: Organisation, actor: Any) -> QuerySet[Right
     require(actor, organisation, Permission.MANAGE_AGREEMENTS)
     return (
         RightsRequest.objects.filter(organisation=organisation)
+        .select_related("case")
         .prefetch_related("notices__recipient")
         .order_by("completed_at", "due_on")
     )

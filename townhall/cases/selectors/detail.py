@@ -13,6 +13,7 @@ from townhall.cases.models import Case, CaseEvent, CaseEventKind, Document
 from townhall.cases.selectors.cases import assignable_staff, case_get, linked_cases
 from townhall.cases.workflow import available_transitions
 from townhall.catalogue.model import CHOICE_TYPES, Question, QuestionType, ServiceDefinition, Transition
+from townhall.catalogue.platform import is_staff_only
 from townhall.core.models import Organisation
 from townhall.core.permissions import can, is_platform_admin, roles_in
 from townhall.core.roles import Permission, Role
@@ -161,7 +162,12 @@ def case_page(*, organisation: Organisation, actor: Any, reference: str) -> Case
         documents=list(Document.objects.filter(case=case)),
         timeline=timeline,
         notes=[e for e in events if e.kind == CaseEventKind.NOTE],
-        transitions=available_transitions(definition.workflow, case.state, held) if can_work else [],
+        # A platform service's decisions are taken where its owning app works it (data protection requests).
+        transitions=(
+            available_transitions(definition.workflow, case.state, held)
+            if can_work and not is_staff_only(definition.id)
+            else []
+        ),
         linked=linked_cases(case=case, actor=actor),
         can_work=can_work,
         can_assign=can_assign,

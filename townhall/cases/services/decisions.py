@@ -50,9 +50,24 @@ def _refusal_error(refusal: Refused) -> Exception:
     return Conflict(refusal.message, code=refusal.code)
 
 
-def case_transition(*, case: Case, transition_id: str, actor: Any, reason: str = "") -> Case:
-    """Take a decision on a case. Overriding an automatic decision needs a reason, which is kept."""
-    require(actor, case.organisation, Permission.WORK_CASES)
+def case_transition(
+    *,
+    case: Case,
+    transition_id: str,
+    actor: Any,
+    reason: str = "",
+    permission: Permission | None = Permission.WORK_CASES,
+) -> Case:
+    """Take a decision on a case. Overriding an automatic decision needs a reason, which is kept.
+
+    ``permission``: what the actor needs besides a role the transition allows. Caseworkers work cases;
+    the app that owns a platform service may ask for its own (data protection requests: manage agreements),
+    or pass ``None`` when the platform itself moves the case on (``actor=None``; a partner's answer completed it).
+    """
+    if permission is not None:
+        require(actor, case.organisation, permission)
+    elif actor is not None:
+        raise PermissionDenied("Only the platform itself moves a case without a permission", code="forbidden")
     reason = (reason or "").strip()
     if len(reason) > MAX_REASON:
         raise ValidationFailed(
@@ -64,9 +79,8 @@ def case_transition(*, case: Case, transition_id: str, actor: Any, reason: str =
     with transaction.atomic():
         case = Case.objects.select_for_update().select_related("organisation", "version").get(pk=case.pk)
         definition = case.version.definition()
-        outcome = take_transition(
-            definition.workflow, case.state, transition_id, actor_roles(actor, case), reason=reason
-        )
+        roles = actor_roles(actor, case) if permission is not None else {r.value for r in Role}
+        outcome = take_transition(definition.workflow, case.state, transition_id, roles, reason=reason)
         if isinstance(outcome, Refused):
             raise _refusal_error(outcome)
         previous = last_state_change(case)

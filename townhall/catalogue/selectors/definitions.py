@@ -12,6 +12,7 @@ from typing import Any
 from django.db.models import OuterRef, Prefetch, QuerySet, Subquery
 
 from townhall.catalogue.models import DefinitionStatus, DefinitionVersion, Service
+from townhall.catalogue.platform import STAFF_ONLY_SERVICES
 from townhall.core.errors import NotFound, ValidationFailed
 from townhall.core.models import Organisation
 from townhall.core.permissions import can, require
@@ -51,14 +52,19 @@ def published_version(
 
 
 def published_services(*, organisation_code: str | None = None, lgsl: int | None = None) -> list[DefinitionVersion]:
-    """The public directory: each service's newest published version, by organisation then title."""
+    """The public directory: each service's newest published version, by organisation then title.
+
+    The platform's own back-office services (``catalogue.platform``) are not in it.
+    """
     newest = (
         DefinitionVersion.objects.filter(service=OuterRef("service"), status=DefinitionStatus.PUBLISHED)
         .order_by("-number")
         .values("pk")[:1]
     )
-    versions = _versions().filter(
-        status=DefinitionStatus.PUBLISHED, service__organisation__is_active=True, pk=Subquery(newest)
+    versions = (
+        _versions()
+        .filter(status=DefinitionStatus.PUBLISHED, service__organisation__is_active=True, pk=Subquery(newest))
+        .exclude(service__slug__in=STAFF_ONLY_SERVICES)
     )
     if organisation_code is not None:
         versions = versions.filter(service__organisation__code=organisation_code)

@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from townhall.catalogue.model import ServiceDefinition
 from townhall.catalogue.models import DefinitionStatus, DefinitionVersion, Service
+from townhall.catalogue.platform import is_staff_only
 from townhall.core.errors import Conflict, FieldError, NotFound, TooLarge, ValidationFailed
 from townhall.core.models import Organisation
 from townhall.core.permissions import require
@@ -40,6 +41,15 @@ def parse(source: str | bytes, filename: str) -> ServiceDefinition:
 
     size_check(source)
     return parse_definition(source, filename=filename or "<definition>")
+
+
+def check_not_reserved(defn: ServiceDefinition, actor: Any) -> None:
+    """Only the platform itself (``actor=None``) writes its back-office services; staff may change their drafts."""
+    if actor is not None and is_staff_only(defn.id):
+        message = f"{defn.id!r} is a service the platform provides; choose another id"
+        raise ValidationFailed(
+            message, code="service_id_reserved", errors=[FieldError("service_id_reserved", message, "id")]
+        )
 
 
 def check_organisation(defn: ServiceDefinition, organisation: Organisation) -> None:

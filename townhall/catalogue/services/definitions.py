@@ -17,6 +17,7 @@ from townhall.catalogue.services._common import (
     audit_summary,
     authorise,
     check_findings,
+    check_not_reserved,
     check_organisation,
     draft_of,
     make_published,
@@ -41,6 +42,7 @@ def definition_import(
     if publish:
         authorise(actor, organisation, Permission.PUBLISH_DEFINITIONS)
     defn = parse(source, filename)
+    check_not_reserved(defn, actor)
     check_organisation(defn, organisation)
     with transaction.atomic():
         service, created = Service.objects.select_for_update().get_or_create(

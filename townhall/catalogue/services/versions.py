@@ -17,6 +17,7 @@ from townhall.catalogue.services._common import (
     audit_summary,
     authorise,
     check_findings,
+    check_not_reserved,
     locked_draft,
     next_number,
     source_and_document,
@@ -75,6 +76,7 @@ def definition_adopt(*, actor: Any, organisation: Organisation, source_version: 
         raise Conflict("This definition is already yours; start a new version instead", code="already_yours")
     origin = f"{owner.code}/{source_version.service.slug}@{source_version.number}"
     defn = dataclasses.replace(source_version.definition(), organisation=organisation.code, origin=origin)
+    check_not_reserved(defn, actor)
     with transaction.atomic():
         service, created = Service.objects.select_for_update().get_or_create(
             organisation=organisation,

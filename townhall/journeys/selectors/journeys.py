@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from townhall.catalogue.models import DefinitionVersion
+from townhall.catalogue.platform import is_staff_only
 from townhall.core.errors import NotFound
 from townhall.core.models import Organisation
 from townhall.core.permissions import require
@@ -18,7 +19,7 @@ def public_service(*, organisation_slug: str, service_slug: str) -> DefinitionVe
     from townhall.catalogue.selectors.definitions import published_version
 
     organisation = Organisation.objects.filter(slug=organisation_slug, is_active=True).first()
-    if organisation is None:
+    if organisation is None or is_staff_only(service_slug):
         raise NotFound("No such service", code="service_not_found")
     return published_version(organisation_code=organisation.code, service_slug=service_slug)
 

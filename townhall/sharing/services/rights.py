@@ -5,12 +5,19 @@ from __future__ import annotations
 import calendar
 import secrets
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
 
-from townhall.cases.models import Case
+from townhall.cases.models import Case, Channel
+from townhall.cases.services.decisions import case_transition
+from townhall.cases.services.opening import case_open
+from townhall.catalogue.models import DefinitionVersion
+from townhall.catalogue.platform import DATA_PROTECTION_REQUEST
+from townhall.catalogue.selectors.definitions import published_version
+from townhall.catalogue.services.definitions import definition_import
 from townhall.core.errors import Conflict, NotFound, ValidationFailed
 from townhall.core.models import Organisation
 from townhall.core.permissions import require
@@ -39,6 +46,55 @@ def _reference() -> str:
     return "RR-" + "".join(secrets.choice(_ALPHABET) for _ in range(6))
 
 
+_DEFINITION = Path(__file__).resolve().parent.parent / "definitions" / f"{DATA_PROTECTION_REQUEST}.yaml"
+
+
+def _service_version(organisation: Organisation) -> DefinitionVersion:
+    """The organisation's data protection request service, which the platform publishes for it the first time."""
+    try:
+        return published_version(organisation_code=organisation.code, service_slug=DATA_PROTECTION_REQUEST)
+    except NotFound:
+        source = _DEFINITION.read_text(encoding="utf-8").replace(
+            "\norganisation: PLATFORM\n", f"\norganisation: {organisation.code}\n", 1
+        )
+        return definition_import(
+            actor=None, organisation=organisation, source=source, filename=_DEFINITION.name, publish=True
+        )
+
+
+def _case_for(request: RightsRequest, channel: str) -> Case:
+    """Open the case that tracks the request in the casework queue, due one calendar month from receipt."""
+    answers = {
+        "kind": request.kind,
+        "name": request.resident_name,
+        "email": request.resident_email,
+        "case_references": " ".join(request.case_references),
+        "details": request.details,
+    }
+    case = case_open(
+        organisation=request.organisation,
+        version=_service_version(request.organisation),
+        answers={key: value for key, value in answers.items() if value},
+        channel=channel,
+        actor=None,  # the platform opens it; the audit event of the request names the member of staff
+        resident_email=request.resident_email,
+        resident_name=request.resident_name,
+    )
+    case.due_on = request.due_on  # calendar time, not the working days of other services
+    case.save(update_fields=["due_on", "updated_at"])
+    return case
+
+
+def _case_move(request: RightsRequest, transition_id: str, actor: Any) -> None:
+    """Move the tracking case on (``actor=None``: the platform, when the last recipient answers).
+
+    The resident is emailed when it completes. Requests recorded before they were cases have none.
+    """
+    if request.case is not None:
+        permission = Permission.MANAGE_AGREEMENTS if actor is not None else None
+        case_transition(case=request.case, transition_id=transition_id, actor=actor, permission=permission)
+
+
 def rights_request_record(
     *,
     actor: Any,
@@ -49,11 +105,17 @@ def rights_request_record(
     case_references: list[str] | None = None,
     details: str = "",
     received_on: date | None = None,
+    channel: str = Channel.ONLINE,
 ) -> RightsRequest:
-    """Record a request a resident made (online, by email, by post) once their identity is verified."""
+    """Record a request a resident made (online or by email, phone, face to face, post) once their identity is verified.
+
+    It is tracked as a case of the platform's data protection request service, in the casework queue.
+    """
     require(actor, organisation, Permission.MANAGE_AGREEMENTS)
     if kind not in RightsRequestKind.values:
         raise ValidationFailed(f"Unknown kind of request {kind!r}", code="unknown_rights_request_kind")
+    if channel not in Channel.values or channel == Channel.REFERRAL:
+        raise ValidationFailed(f"Unknown channel {channel!r}", code="unknown_channel")
     if "@" not in resident_email:
         raise ValidationFailed("Enter the resident's email address", code="resident_email_required")
     references = [r.strip().upper() for r in case_references or [] if r.strip()]
@@ -82,13 +144,15 @@ def rights_request_record(
             due_on=one_calendar_month_after(received_on),
             recorded_by=actor,
         )
+        request.case = _case_for(request, channel)
+        request.save(update_fields=["case"])
         audit_record(
             organisation=organisation,
             actor=actor,
             action=f"rights.{kind}_received",
             object_type="rights_request",
             object_id=request.reference,
-            data={"due_on": request.due_on.isoformat(), "cases": references},
+            data={"due_on": request.due_on.isoformat(), "cases": references, "tracking_case": request.case.reference},
         )
     return request
 
@@ -122,6 +186,7 @@ def subject_access_gather(*, actor: Any, request: RightsRequest) -> RightsReques
     email = request.resident_email
     cases = list(
         Case.objects.filter(resident_email=email, anonymised_at__isnull=True)
+        .exclude(rights_request__isnull=False)  # the requests themselves are not data about the resident's services
         .select_related("organisation", "version__service")
         .prefetch_related("events", "documents")
         .order_by("received_at")
@@ -180,6 +245,7 @@ def subject_access_gather(*, actor: Any, request: RightsRequest) -> RightsReques
         request.bundle = bundle
         request.status = RightsRequestStatus.GATHERED
         request.save(update_fields=["bundle", "status", "updated_at"])
+        _case_move(request, "gather", actor)
         audit_record(
             organisation=request.organisation,
             actor=actor,
@@ -213,6 +279,7 @@ def rights_request_pass_on(*, actor: Any, request: RightsRequest) -> list[Recipi
         request.status = RightsRequestStatus.WAITING_ON_RECIPIENTS if notices else RightsRequestStatus.COMPLETED
         request.completed_at = None if notices else now
         request.save(update_fields=["status", "completed_at", "updated_at"])
+        _case_move(request, "pass_on" if notices else "complete", actor)
         audit_record(
             organisation=request.organisation,
             actor=actor,
@@ -255,8 +322,30 @@ def recipient_notice_complete(
                 object_id=notice.case_reference,
                 data={"request": notice.request.reference},
             )
-        request = notice.request
-        if not request.notices.filter(completed_at__isnull=True).exists():
+        request = RightsRequest.objects.select_for_update().select_related("case").get(pk=notice.request_id)
+        if request.completed_at is None and not request.notices.filter(completed_at__isnull=True).exists():
             request.status, request.completed_at = RightsRequestStatus.COMPLETED, timezone.now()
             request.save(update_fields=["status", "completed_at", "updated_at"])
+            _case_move(request, "complete", None)
     return notice
+
+
+def subject_access_send(*, actor: Any, request: RightsRequest) -> RightsRequest:
+    """The gathered information has gone to the resident: the request, and its case, are complete."""
+    require(actor, request.organisation, Permission.MANAGE_AGREEMENTS)
+    with transaction.atomic():
+        request = RightsRequest.objects.select_for_update().select_related("case", "organisation").get(pk=request.pk)
+        if request.kind != RightsRequestKind.SUBJECT_ACCESS or request.status != RightsRequestStatus.GATHERED:
+            raise Conflict("Only a gathered subject access request can be sent", code="not_gathered")
+        request.status, request.completed_at = RightsRequestStatus.COMPLETED, timezone.now()
+        request.save(update_fields=["status", "completed_at", "updated_at"])
+        _case_move(request, "complete", actor)
+        audit_record(
+            organisation=request.organisation,
+            actor=actor,
+            action="rights.subject_access_sent",
+            object_type="rights_request",
+            object_id=request.reference,
+            data={"case": request.case.reference if request.case else None},
+        )
+    return request

@@ -6,16 +6,18 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 
+from townhall.cases.models import Channel
 from townhall.core.errors import NotFound, TownhallError
 from townhall.core.roles import Permission
 from townhall.core.views import staff_required
-from townhall.sharing.models import RightsRequest, RightsRequestKind
+from townhall.sharing.models import RightsRequest, RightsRequestKind, RightsRequestStatus
 from townhall.sharing.selectors import rights_notices_received, rights_requests
 from townhall.sharing.services.rights import (
     recipient_notice_complete,
     rights_request_pass_on,
     rights_request_record,
     subject_access_gather,
+    subject_access_send,
 )
 from townhall.sharing.views.pages import organisation_or_404
 
@@ -32,6 +34,7 @@ def _page(
             "requests": rights_requests(organisation=organisation, actor=request.user),
             "notices": rights_notices_received(organisation=organisation, actor=request.user),
             "kinds": RightsRequestKind.choices,
+            "channels": [(value, label) for value, label in Channel.choices if value != Channel.REFERRAL],
             "errors": errors or [],
             "form": request.POST if errors else {},
         },
@@ -53,6 +56,7 @@ def index(request: HttpRequest, organisation_slug: str) -> HttpResponse:
             resident_name=request.POST.get("resident_name", ""),
             case_references=request.POST.get("case_references", "").replace(",", " ").split(),
             details=request.POST.get("details", ""),
+            channel=request.POST.get("channel") or Channel.ONLINE,
         )
     except TownhallError as error:
         items = error.errors or []
@@ -63,7 +67,7 @@ def index(request: HttpRequest, organisation_slug: str) -> HttpResponse:
 
 @staff_required
 def act(request: HttpRequest, organisation_slug: str, reference: str) -> HttpResponse:
-    """Gather a subject access request, or pass an erasure or rectification on to every recipient."""
+    """The next step: gather a subject access request, then record it sent; or pass an erasure or rectification on."""
     if request.method != "POST":
         raise Http404("Not here")
     organisation = organisation_or_404(request, organisation_slug, Permission.MANAGE_AGREEMENTS)
@@ -71,7 +75,9 @@ def act(request: HttpRequest, organisation_slug: str, reference: str) -> HttpRes
     if found is None:
         raise Http404("No such request")
     try:
-        if found.kind == RightsRequestKind.SUBJECT_ACCESS:
+        if found.kind == RightsRequestKind.SUBJECT_ACCESS and found.status == RightsRequestStatus.GATHERED:
+            subject_access_send(actor=request.user, request=found)
+        elif found.kind == RightsRequestKind.SUBJECT_ACCESS:
             subject_access_gather(actor=request.user, request=found)
         else:
             rights_request_pass_on(actor=request.user, request=found)
