@@ -12,7 +12,7 @@ plus ``VACUUM ANALYZE``.
 
 Then it times, through the code the views run, with random inputs and after a short warm-up:
 
-* the work queue with filters: ``case_list`` as the queue view uses it (``Paginator`` count and
+* the work queue with filters: ``case_list`` as the queue view uses it (``CappedPaginator`` count, up to 10,000, and
   the first page of 25 rows with their service and assignee);
 * search by reference, name and postcode: the same, with ``q``;
 * the case page: Django's test ``Client`` GET of the real URL, signed in as a caseworker with a
@@ -456,13 +456,13 @@ def _timed(fn: Callable[[random.Random], Any], rng: random.Random, samples: int)
 
 
 def _measure(world: dict[str, Any], seeded: dict[str, Any], samples: int) -> dict[str, Any]:
-    from django.core.paginator import Paginator
     from django.test import Client
     from django.urls import reverse
     from django_otp import DEVICE_ID_SESSION_KEY
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
     from townhall.cases.models import Case
+    from townhall.cases.paging import CappedPaginator
     from townhall.cases.selectors import CaseFilters, case_list, my_work
 
     orgs = world["orgs"]
@@ -495,9 +495,9 @@ def _measure(world: dict[str, Any], seeded: dict[str, Any], samples: int) -> dic
         return org, staff[org.pk][0]
 
     def page(org: Any, actor: Any, filters: CaseFilters) -> int:
-        """What the queue view does with the selector: count, then the first page's rows."""
+        """What the queue view does with the selector: count (up to the cap), then the first page's rows."""
         cases = case_list(organisation=org, actor=actor, filters=filters)
-        shown = Paginator(cases, PAGE_SIZE).get_page(1)
+        shown = CappedPaginator(cases, PAGE_SIZE).get_page(1)
         rows = list(shown.object_list)
         for case in rows:  # the template reads these
             _ = (case.version.service.title, case.assignee.username if case.assignee else "")
@@ -556,7 +556,7 @@ def _measure(world: dict[str, Any], seeded: dict[str, Any], samples: int) -> dic
 
     def my_work_page(rng: random.Random) -> Any:
         org, actor = pick(rng)
-        shown = Paginator(my_work(organisation=org, actor=actor), PAGE_SIZE).get_page(1)
+        shown = CappedPaginator(my_work(organisation=org, actor=actor), PAGE_SIZE).get_page(1)
         return [case.version.service.title for case in shown.object_list], shown.paginator.count
 
     def baseline(rng: random.Random) -> Any:
@@ -610,6 +610,75 @@ def _measure(world: dict[str, Any], seeded: dict[str, Any], samples: int) -> dic
     return {"results": results}
 
 
+def _rebuild(world: dict[str, Any]) -> dict[str, Any]:
+    """Issue 7: rebuild every dashboard and every open dataset over the seeded cases (SQL aggregates).
+
+    Every council's dashboard for all its services and for each service, over the last 12 months
+    against the 12 before, and its benchmarking against the others (each opted in); then every
+    standard dataset of every council published afresh (the performance one groups 24 months).
+    The baseline, run just before, is one grouped count of every case by organisation, service and
+    month: the least any rebuild must read.
+    """
+    from django.db import connection
+    from django.utils import timezone
+
+    from townhall.insight.periods import Period, add_months, default_period
+    from townhall.insight.selectors.benchmark import benchmark_get
+    from townhall.insight.selectors.dashboard import dashboard_get
+    from townhall.opendata.models import Dataset
+    from townhall.opendata.services import dataset_publish, datasets_create_standard
+
+    orgs = world["orgs"]
+    slugs = sorted({v.service.slug for v in world["versions"]})
+    for org in orgs:
+        org.benchmarking_opt_in = True
+        org.save(update_fields=["benchmarking_opt_in"])
+        datasets_create_standard(organisation=org, actor=None)
+    period = default_period(timezone.localdate())
+    comparison = Period(add_months(period.start, -12), add_months(period.end, -12))
+
+    start = time.perf_counter()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT c.organisation_id, v.service_id, date_trunc('month', c.received_at), count(*)"
+            " FROM cases_case c JOIN catalogue_definitionversion v ON v.id = c.version_id GROUP BY 1, 2, 3"
+        )
+        groups = len(cursor.fetchall())
+    baseline_s = time.perf_counter() - start
+
+    start = time.perf_counter()
+    dashboards = 0
+    for org in orgs:
+        manager = world["staff"][org.pk][-1]  # the team manager may view insight
+        for slug in [None, *slugs]:
+            dashboard_get(organisation=org, actor=manager, service_slug=slug, period=period, comparison=comparison)
+            dashboards += 1
+        benchmark_get(organisation=org, actor=manager, period=period)
+        dashboards += 1
+    dashboards_s = time.perf_counter() - start
+
+    start = time.perf_counter()
+    rows = 0
+    datasets = list(Dataset.objects.select_related("organisation").order_by("pk"))
+    for dataset in datasets:
+        version = dataset_publish(dataset=dataset, actor=None)
+        rows += version.row_count if version is not None else 0
+    datasets_s = time.perf_counter() - start
+    _log(
+        f"rebuilt {dashboards} dashboards in {dashboards_s:.1f} s and {len(datasets)} datasets ({rows:,} rows)"
+        f" in {datasets_s:.1f} s; baseline grouped count {baseline_s:.1f} s"
+    )
+    return {
+        "baseline_s": baseline_s,
+        "groups": groups,
+        "dashboards": dashboards,
+        "dashboards_s": dashboards_s,
+        "datasets": len(datasets),
+        "dataset_rows": rows,
+        "datasets_s": datasets_s,
+    }
+
+
 def _role_measure(count: int, samples: int) -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "townhall.settings")
     import django
@@ -628,6 +697,7 @@ def _role_measure(count: int, samples: int) -> None:
     seeded = _seed(world, count, rng)
     _log(f"seeded {count:,} cases in {seeded['total_s']:.1f} s")
     measured = _measure(world, seeded, samples)
+    rebuilt = _rebuild(world)
     with connection.cursor() as cursor:
         cursor.execute("SHOW server_version")
         server = cursor.fetchone()[0]
@@ -635,7 +705,15 @@ def _role_measure(count: int, samples: int) -> None:
         buffers = cursor.fetchone()[0]
     seeded.pop("case_rows")
     json.dump(
-        {"count": count, "samples": samples, "server": server, "shared_buffers": buffers, "seed": seeded, **measured},
+        {
+            "count": count,
+            "samples": samples,
+            "server": server,
+            "shared_buffers": buffers,
+            "seed": seeded,
+            "rebuild": rebuilt,
+            **measured,
+        },
         sys.stdout,
     )
 
@@ -738,7 +816,8 @@ def _report(data: dict[str, Any], load_before: str, load_after: str) -> str:
         "",
         f"{data['samples']} samples each with random inputs (organisation, filter values, references, names and"
         f" postcodes residents gave), after {WARMUP} warm-up calls. Queue and search rows run `case_list` as the"
-        f" queue view does: the `Paginator` count and the first page of {PAGE_SIZE} with service and assignee."
+        " queue view does: the `CappedPaginator` count (stopping at 10,000) and the first page of"
+        f" {PAGE_SIZE} with service and assignee."
         " Pages are Django's test `Client` GETs of the real URLs, signed in as a caseworker (middleware,"
         " selectors, Jinja2 templates). Goal: p95 ≤ 100 ms.",
         "",
@@ -761,6 +840,30 @@ def _report(data: dict[str, Any], load_before: str, load_after: str) -> str:
             if not missed
             else f"Missed: {', '.join(missed)}."
         ),
+    ]
+    rebuilt = data["rebuild"]
+    total = rebuilt["dashboards_s"] + rebuilt["datasets_s"]
+    lines += [
+        "",
+        "### Rebuilding insight and open data (issue 7)",
+        "",
+        "Over the same cases: every council's insight dashboard for all its services and for each service (the"
+        " last 12 months against the 12 before) and its benchmarking against the other councils, then every"
+        " standard open dataset of every council published afresh, all through the selectors and services the"
+        " pages and the scheduled task use. The baseline is one grouped count of every case by organisation,"
+        " service and month. Goal: 30 s or less.",
+        "",
+        "| step | seconds | ÷ baseline |",
+        "|---|---|---|",
+        f"| baseline: grouped count ({rebuilt['groups']:,} groups) | {rebuilt['baseline_s']:.2f} | 1× |",
+        f"| {rebuilt['dashboards']} dashboards and benchmarkings | {rebuilt['dashboards_s']:.2f} |"
+        f" {rebuilt['dashboards_s'] / rebuilt['baseline_s']:.1f}× |",
+        f"| {rebuilt['datasets']} datasets published ({rebuilt['dataset_rows']:,} rows) | {rebuilt['datasets_s']:.2f} |"
+        f" {rebuilt['datasets_s'] / rebuilt['baseline_s']:.1f}× |",
+        f"| **everything** | **{total:.2f}** | {total / rebuilt['baseline_s']:.1f}× |",
+        "",
+        f"Goal of 30 s {'met' if total <= 30 else '**missed**'}.",
+        "",
         f"Load average (1, 5, 15 min) before {load_before}, after {load_after}; the machine is shared.",
     ]
     return "\n".join(lines)

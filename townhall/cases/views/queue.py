@@ -7,7 +7,6 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth import get_user_model
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -15,6 +14,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from townhall.cases.paging import CappedPaginator
 from townhall.cases.selectors.cases import SORTS, CaseFilters, assignable_staff, case_list, my_work, teams
 from townhall.cases.services import case_assign_bulk
 from townhall.cases.views.common import error_items, organisation_for, render_page
@@ -76,7 +76,7 @@ def queue(request: HttpRequest, organisation_slug: str) -> HttpResponse:
     organisation = organisation_for(request, organisation_slug)
     filters = filters_from(request)
     cases = case_list(organisation=organisation, actor=request.user, filters=filters)
-    page = Paginator(cases, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = CappedPaginator(cases, PAGE_SIZE).get_page(request.GET.get("page"))
     can_assign = can(request.user, organisation, Permission.ASSIGN_CASES)
     return render_page(
         request,
@@ -103,7 +103,7 @@ def queue(request: HttpRequest, organisation_slug: str) -> HttpResponse:
 def mine(request: HttpRequest, organisation_slug: str) -> HttpResponse:
     organisation = organisation_for(request, organisation_slug)
     cases = my_work(organisation=organisation, actor=request.user)
-    page = Paginator(cases, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = CappedPaginator(cases, PAGE_SIZE).get_page(request.GET.get("page"))
     return render_page(
         request,
         "cases/queue.html",
