@@ -36,6 +36,8 @@ def test_without_manage_portfolio_every_page_is_refused(
         _url("scenarios", **p),
         _url("sensitivity", **p),
         _url("roadmap", **p),
+        _url("programme-settings", **p),
+        _url("programme-new"),
         _url("export", file_format="xlsx", **p),
     ):
         assert client.get(url).status_code == 403, url

@@ -1,7 +1,8 @@
-"""Writes: importing a programme from a CSV or XLSX file, and adding a named scenario to it."""
+"""Writes: a programme started from scratch or imported from a file, its settings, initiatives and scenarios."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from datetime import date
 from typing import Any
@@ -15,10 +16,118 @@ from townhall.core.roles import Permission
 from townhall.core.services.audit import audit_record
 from townhall.portfolio import models, selectors
 from townhall.portfolio.optimiser import files
-from townhall.portfolio.optimiser.model import validate
-from townhall.portfolio.optimiser.tables import INITIATIVE_COLUMNS, Cell, initiatives_from_rows
+from townhall.portfolio.optimiser.model import Programme, validate
+from townhall.portfolio.optimiser.tables import (
+    INITIATIVE_COLUMNS,
+    PROGRAMME_SETTINGS,
+    Cell,
+    initiatives_from_rows,
+    programme_from_settings,
+    programme_to_settings,
+)
 
 MAX_FILE_BYTES = 5 * 1024 * 1024
+SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+RESERVED_SLUGS = frozenset({"new"})  # the address of the blank programme form
+# The optimiser's checks name a setting loosely, or not at all; the settings form names the field.
+_FIELD_OF_CODE = {
+    "invalid_horizon": "horizon_years",
+    "invalid_appraisal": "appraisal_years",
+    "invalid_target_year": "target_year",
+    "invalid_target": "target_baseline",
+    "invalid_discount_rate": "discount_rate",
+}
+
+
+def _settings_fields(inputs: Programme) -> dict[str, Any]:
+    """The programme model's fields for the optimiser's settings."""
+    target = inputs.target
+    return {
+        "horizon_years": inputs.horizon_years,
+        "capital_budget": list(inputs.capital_budget) if inputs.capital_budget is not None else None,
+        "revenue_budget": list(inputs.revenue_budget) if inputs.revenue_budget is not None else None,
+        "fte_capacity": list(inputs.fte_capacity) if inputs.fte_capacity is not None else None,
+        "discount_rate": inputs.discount_rate,
+        "objective": inputs.objective.value,
+        "appraisal_years": inputs.appraisal_years,
+        "target_baseline": target.baseline if target else None,
+        "target_fraction": target.fraction if target else None,
+        "target_year": target.year if target else None,
+        "target_risk_adjusted": target.risk_adjusted if target else True,
+        "requires_finish": inputs.requires_finish,
+        "budgets_include_uplift": inputs.budgets_include_uplift,
+        "mip_rel_gap": inputs.mip_rel_gap,
+        "time_limit": inputs.time_limit,
+    }
+
+
+def _name_and_slug_errors(name: str, slug: str | None) -> list[FieldError]:
+    errors = []
+    if not name or len(name) > 200:
+        errors.append(FieldError("name_required", "Enter a name of up to 200 characters", "name"))
+    if slug is not None and (not SLUG.fullmatch(slug) or slug in RESERVED_SLUGS):
+        message = "Enter a short name of lower case letters, numbers and hyphens, for example ict-2027"
+        errors.append(FieldError("invalid_slug", message, "slug"))
+    return errors
+
+
+def programme_settings_save(
+    *,
+    actor: Any,
+    organisation: Organisation,
+    settings: Mapping[str, Cell],
+    name: str,
+    slug: str = "",
+    programme: models.Programme | None = None,
+) -> models.Programme:
+    """Start a programme from scratch (``programme=None``) or change one's name and settings.
+
+    The settings are those of the programme settings file (``PROGRAMME_SETTINGS``), checked the same
+    way, and the programme's initiatives must still fit them (one amount a year for every year).
+    """
+    require(actor, organisation, Permission.MANAGE_PORTFOLIO)
+    name = name.strip()
+    errors = _name_and_slug_errors(name, slug.strip() if programme is None else None)
+    try:
+        inputs = programme_from_settings({k: v for k, v in settings.items() if k in PROGRAMME_SETTINGS})
+        validate(inputs, selectors.programme_inputs(programme)[1] if programme is not None else [])
+    except ValidationFailed as error:
+        errors += [
+            FieldError(e.code, e.message, _FIELD_OF_CODE.get(e.code, e.path.removeprefix("programme.")), e.line)
+            for e in error.errors or [FieldError(error.code, error.detail, "horizon_years")]
+        ]
+    if errors:
+        raise ValidationFailed("Check the programme's settings", code="invalid_programme", errors=errors)
+    try:
+        with transaction.atomic():
+            if programme is None:
+                programme = models.Programme.objects.create(
+                    organisation=organisation, slug=slug.strip(), name=name, **_settings_fields(inputs)
+                )
+                action, before = "portfolio.programme_created", None
+            else:
+                programme = models.Programme.objects.select_for_update().get(pk=programme.pk)
+                before = {"name": programme.name, **programme_to_settings(selectors.programme_inputs(programme)[0])}
+                for field, value in _settings_fields(inputs).items():
+                    setattr(programme, field, value)
+                programme.name = name
+                programme.save()
+                action = "portfolio.programme_settings_changed"
+            audit_record(
+                organisation=organisation,
+                actor=actor,
+                action=action,
+                object_type="programme",
+                object_id=programme.pk,
+                data={
+                    "slug": programme.slug,
+                    "before": before,
+                    "after": {"name": name, **programme_to_settings(inputs)},
+                },
+            )
+    except IntegrityError as exc:
+        raise Conflict(f"There is already a programme called {slug!r}", code="programme_exists") from exc
+    return programme
 
 
 def programme_import(
@@ -33,6 +142,9 @@ def programme_import(
 ) -> models.Programme:
     """Create a programme from a workbook (both sheets), or an initiatives CSV plus a programme settings CSV."""
     require(actor, organisation, Permission.MANAGE_PORTFOLIO)
+    named = _name_and_slug_errors(name.strip(), slug.strip())
+    if named:
+        raise ValidationFailed("Give the programme a name and a short name", code="invalid_programme", errors=named)
     if len(data) > MAX_FILE_BYTES or len(programme_data or b"") > MAX_FILE_BYTES:
         raise ValidationFailed("Files can be at most 5 MB", code="too_large")
     try:
@@ -48,28 +160,13 @@ def programme_import(
     except UnicodeDecodeError as exc:
         raise ValidationFailed("CSV files must be UTF-8 text", code="invalid_encoding") from exc
     validate(inputs, initiatives)
-    target = inputs.target
     try:
         with transaction.atomic():
             programme = models.Programme.objects.create(
                 organisation=organisation,
                 slug=slug,
                 name=name,
-                horizon_years=inputs.horizon_years,
-                capital_budget=list(inputs.capital_budget) if inputs.capital_budget is not None else None,
-                revenue_budget=list(inputs.revenue_budget) if inputs.revenue_budget is not None else None,
-                fte_capacity=list(inputs.fte_capacity) if inputs.fte_capacity is not None else None,
-                discount_rate=inputs.discount_rate,
-                objective=inputs.objective.value,
-                appraisal_years=inputs.appraisal_years,
-                target_baseline=target.baseline if target else None,
-                target_fraction=target.fraction if target else None,
-                target_year=target.year if target else None,
-                target_risk_adjusted=target.risk_adjusted if target else True,
-                requires_finish=inputs.requires_finish,
-                budgets_include_uplift=inputs.budgets_include_uplift,
-                mip_rel_gap=inputs.mip_rel_gap,
-                time_limit=inputs.time_limit,
+                **_settings_fields(inputs),
             )
             models.Initiative.objects.bulk_create(
                 models.Initiative(

@@ -8,7 +8,9 @@ P = "<slug:organisation_slug>/<slug:programme_slug>/"
 
 urlpatterns = [
     path("<slug:organisation_slug>/", views.initiatives, name="initiatives"),
+    path("<slug:organisation_slug>/new/", views.programme_new, name="programme-new"),  # "new" is no programme's slug
     path(P, views.programme, name="programme"),
+    path(P + "settings/", views.programme_settings, name="programme-settings"),
     path(P + "export/<str:file_format>/", views.export, name="export"),
     path(P + "initiatives/new/", views.initiative_edit, name="initiative-new"),
     path(P + "initiatives/<str:code>/", views.initiative_edit, name="initiative"),

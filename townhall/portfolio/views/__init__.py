@@ -14,6 +14,7 @@ from townhall.portfolio.views.initiatives import (
     programme,
 )
 from townhall.portfolio.views.planning import roadmap, run, scenarios, sensitivity, solve
+from townhall.portfolio.views.settings import programme_new, programme_settings
 
 __all__ = [
     "export",
@@ -22,6 +23,8 @@ __all__ = [
     "initiative_status",
     "initiatives",
     "programme",
+    "programme_new",
+    "programme_settings",
     "roadmap",
     "run",
     "scenarios",
