@@ -12,7 +12,7 @@ only for a service and month with some activity.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
@@ -27,7 +27,7 @@ from townhall.cases.models import Case, CaseEvent, CaseEventKind
 from townhall.catalogue.models import Service
 from townhall.core.models import Organisation
 from townhall.insight.calc import CHANNELS, DEFAULT_UNIT_COSTS, UnitCosts, percentile_cont
-from townhall.insight.models import UnitCostSetting
+from townhall.insight.models import MonthSummary, SummaryRun, UnitCostSetting
 from townhall.journeys.models import JourneySession, JourneyStatus, SatisfactionResponse
 
 __all__ = [
@@ -151,7 +151,8 @@ def _received(organisation_ids: Sequence[int] | None, lo: datetime, hi: datetime
 def _repeats(organisation_ids: Sequence[int] | None, lo: datetime, hi: datetime) -> dict[Key, dict[str, int]]:
     """Repeat contacts and resubmissions per service-month, from window functions over each resident's cases.
 
-    One pass over the cases (of every earlier month too, since a refusal long ago still counts): for each
+    One pass over the cases of the residents with a case in the period (of every earlier month too, since a
+    refusal long ago still counts): for each
     case, the days since the same resident's previous case for the service (LAG), and the days since the
     earliest refusal of one of their cases for it (MIN over the partition). An outer query then counts
     the cases received in the period by month. Django writes the inner query for each database.
@@ -159,8 +160,13 @@ def _repeats(organisation_ids: Sequence[int] | None, lo: datetime, hi: datetime)
     resident = [F("organisation_id"), F("version__service_id"), F("resident_email")]
     previous = Window(Lag("received_at"), partition_by=resident, order_by=[F("received_at").asc(), F("pk").asc()])
     refused = Window(Min(SqlCase(When(state__in=REFUSAL_STATES, then=F("decided_at")))), partition_by=resident)
+    in_period = _scope(
+        Case.objects.filter(received_at__gte=lo, received_at__lt=hi), "organisation_id", organisation_ids
+    )
     inner = (
         _scope(Case.objects.filter(received_at__lt=hi), "organisation_id", organisation_ids)
+        # Only residents with a case in the period: their earlier cases are all that a count can need.
+        .filter(resident_email__in=in_period.exclude(resident_email="").values("resident_email"))
         .exclude(resident_email="")
         .annotate(
             org=F("organisation_id"),
@@ -270,9 +276,54 @@ def _satisfaction(organisation_ids: Sequence[int] | None, lo: datetime, hi: date
 def service_months(*, organisation_ids: Sequence[int] | None, start: date, end: date) -> list[ServiceMonth]:
     """Every service's figures for each month from start's month to end's month, ordered by org, service, month.
 
-    ``organisation_ids=None`` means every organisation on the platform. Seven grouped queries in all,
-    whatever the number of cases.
+    ``organisation_ids=None`` means every organisation on the platform. Closed months the nightly
+    rebuild has summarised come from ``MonthSummary``; the rest (this month, and every month when no
+    rebuild has run) are computed from the records.
     """
+    first, last = date(start.year, start.month, 1), date(end.year, end.month, 1)
+    run = SummaryRun.objects.order_by("-finished_at").first()
+    if run is None or last < run.first_month or first > run.last_month:
+        return computed_service_months(organisation_ids=organisation_ids, start=first, end=last)
+    covered_from, covered_to = max(first, run.first_month), min(last, run.last_month)
+    out = _summarised(organisation_ids, covered_from, covered_to)
+    if first < covered_from:
+        out += computed_service_months(organisation_ids=organisation_ids, start=first, end=_add_month(covered_from, -1))
+    if last > covered_to:
+        out += computed_service_months(organisation_ids=organisation_ids, start=_add_month(covered_to, 1), end=last)
+    out.sort(key=lambda m: (m.organisation_id, m.service_slug, m.month))
+    return out
+
+
+SUMMARY_KEYS = frozenset({"organisation_id", "service_slug", "lgsl", "month", "service_id"})
+
+
+def summary_figures(month: ServiceMonth) -> dict[str, Any]:
+    """What ``MonthSummary.figures`` keeps of a month: everything but its keys."""
+    return {k: v for k, v in asdict(month).items() if k not in SUMMARY_KEYS}
+
+
+def _add_month(month: date, n: int) -> date:
+    index = month.year * 12 + month.month - 1 + n
+    return date(index // 12, index % 12 + 1, 1)
+
+
+def _summarised(organisation_ids: Sequence[int] | None, first: date, last: date) -> list[ServiceMonth]:
+    rows = _scope(MonthSummary.objects.filter(month__gte=first, month__lte=last), "organisation_id", organisation_ids)
+    return [
+        ServiceMonth(
+            organisation_id=row.organisation_id,
+            service_slug=row.service.slug,
+            lgsl="" if row.service.lgsl is None else str(row.service.lgsl),
+            month=row.month,
+            service_id=row.service_id,
+            **row.figures,
+        )
+        for row in rows.select_related("service")
+    ]
+
+
+def computed_service_months(*, organisation_ids: Sequence[int] | None, start: date, end: date) -> list[ServiceMonth]:
+    """``service_months`` computed from the records: seven grouped queries, whatever the number of cases."""
     lo, hi = month_range(start, end)
     received = _received(organisation_ids, lo, hi)
     repeats = _repeats(organisation_ids, lo, hi)

@@ -1,4 +1,5 @@
-"""An organisation's own unit costs per channel, where it does not use the Socitm defaults.
+"""Insight's own records: unit costs per channel where an organisation does not use the Socitm defaults,
+and the month summaries the nightly rebuild keeps.
 
 Whether an organisation is benchmarked against others is ``Organisation.benchmarking_opt_in`` (core).
 """
@@ -25,3 +26,38 @@ class UnitCostSetting(TimestampedModel):
 
     def __str__(self) -> str:
         return f"unit costs of {self.organisation_id}"
+
+
+class MonthSummary(models.Model):
+    """One service's figures for one closed calendar month, kept by the nightly rebuild.
+
+    ``figures`` holds the fields of ``measures.ServiceMonth`` other than the keys. Dashboards and
+    open data read closed months from here and only the months since the rebuild from the cases.
+    """
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
+    service = models.ForeignKey("catalogue.Service", on_delete=models.CASCADE, related_name="+")
+    month = models.DateField()  # the first of the month
+    figures = models.JSONField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "service", "month"], name="insight_month_summary_once")
+        ]
+        indexes = [models.Index(fields=["month", "organisation"])]
+
+    def __str__(self) -> str:
+        return f"{self.organisation_id}/{self.service_id} {self.month:%Y-%m}"
+
+
+class SummaryRun(models.Model):
+    """A rebuild of the month summaries: the months it covers, every organisation's, as of ``finished_at``."""
+
+    finished_at = models.DateTimeField()
+    first_month = models.DateField()
+    last_month = models.DateField()  # the last closed month when it ran
+    rows = models.PositiveIntegerField()
+    seconds = models.FloatField()
+
+    def __str__(self) -> str:
+        return f"summaries {self.first_month:%Y-%m} to {self.last_month:%Y-%m} at {self.finished_at:%Y-%m-%d %H:%M}"
