@@ -87,6 +87,20 @@ def new_page(browser: Browser, live_server: Any) -> Iterator[Callable[..., Page]
         context.close()
 
 
+def signed_in(page: Page, client: Any, live_server: Any) -> Page:
+    """The page, signed in as the Django test ``client`` is (its session cookie, for the live server)."""
+    page.context.add_cookies(
+        [
+            {
+                "name": settings.SESSION_COOKIE_NAME,
+                "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
+                "url": live_server.url,
+            }
+        ]
+    )
+    return page
+
+
 def format_violations(violations: list[dict[str, Any]]) -> str:
     lines = []
     for violation in violations:

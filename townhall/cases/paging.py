@@ -26,8 +26,8 @@ class CappedPaginator(Paginator):
     def _counted(self) -> int:
         # Which rows are counted does not matter, only how many: no order and no joins, so the database
         # can count from whichever index matches the filters without reading the rows.
-        first: Any = self.object_list.order_by().select_related(None)[: self.cap + 1]
-        return int(first.count())
+        rows: Any = self.object_list
+        return int(rows.order_by().select_related(None)[: self.cap + 1].count())
 
     @cached_property
     def count(self) -> int:

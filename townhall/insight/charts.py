@@ -49,7 +49,7 @@ def _frame(chart_id: str, title: str, description: str, body: list[str], legend:
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="townhall-chart" id="{cid}" role="img" '
         f'aria-labelledby="{cid}-title {cid}-desc" viewBox="0 0 {WIDTH} {HEIGHT}" width="{WIDTH}" height="{HEIGHT}" '
-        f'style="max-width: 100%; height: auto" font-family="{FONT}" focusable="false">',
+        f'font-family="{FONT}" focusable="false">',
         f'<title id="{cid}-title">{escape(title)}</title>',
         f'<desc id="{cid}-desc">{escape(description)}</desc>',
         *body,

@@ -5,29 +5,15 @@ JavaScript off (axe needs JavaScript, so that page is checked with it on first).
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 import pytest
-from django.conf import settings
 from playwright.sync_api import Page, expect
 
+from tests.browser.conftest import signed_in
 from townhall.cases.models import Case
 from townhall.core.roles import Role
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def signed_in(page: Page, client: Any, live_server: Any) -> Page:
-    page.context.add_cookies(
-        [
-            {
-                "name": settings.SESSION_COOKIE_NAME,
-                "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
-                "url": live_server.url,
-            }
-        ]
-    )
-    return page
 
 
 def test_caseworker_searches_opens_and_decides(

@@ -8,10 +8,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from django.conf import settings
 from playwright.sync_api import Page, expect
 
+from tests.browser.conftest import signed_in
 from townhall.core.roles import Role
+from townhall.portfolio.models import Programme
 from townhall.portfolio.optimiser.files import write_xlsx
 
 from ..conftest import ITEMS, PROGRAMME
@@ -29,16 +30,7 @@ def test_analyst_imports_solves_and_reads_the_roadmap(
     assert_accessible: Callable[[Page], None],
 ) -> None:
     client = verified_client(make_staff(district, Role.ANALYST))
-    page = new_page(width=320)
-    page.context.add_cookies(
-        [
-            {
-                "name": settings.SESSION_COOKIE_NAME,
-                "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
-                "url": live_server.url,
-            }
-        ]
-    )
+    page = signed_in(new_page(width=320), client, live_server)
     workbook = tmp_path / "programme.xlsx"
     workbook.write_bytes(write_xlsx(PROGRAMME, ITEMS))
 
@@ -71,4 +63,38 @@ def test_analyst_imports_solves_and_reads_the_roadmap(
     page.get_by_role("link", name="Programme view").click()
     expect(page.locator("svg[role=img] title").first).to_contain_text("Roadmap")
     expect(page.locator("#roadmap-table")).to_contain_text("Red")
+    assert_accessible(page)
+
+
+def test_analyst_starts_a_programme_from_scratch_and_fixes_the_name(
+    district: Any,
+    make_staff: Any,
+    verified_client: Any,
+    live_server: Any,
+    new_page: Callable[..., Page],
+    assert_accessible: Callable[[Page], None],
+) -> None:
+    client = verified_client(make_staff(district, Role.ANALYST))
+    page = signed_in(new_page(width=320), client, live_server)
+
+    page.goto("/staff/portfolio/mid-downs/")
+    page.get_by_role("link", name="Start a programme from scratch").click()
+    expect(page.locator("h1")).to_have_text("Start a programme")
+    expect(page.get_by_label("Discount rate")).to_have_value("0.035")
+    assert_accessible(page)
+
+    page.get_by_label("Short name for web addresses").fill("channel-shift")
+    page.get_by_role("button", name="Start programme").click()
+    summary = page.locator(".govuk-error-summary")
+    expect(summary).to_be_visible()
+    expect(summary.locator('a[href="#name"]')).to_have_count(1)
+    expect(page.locator("#name-error")).to_be_visible()
+    expect(page.get_by_label("Short name for web addresses")).to_have_value("channel-shift")
+    assert not Programme.objects.filter(organisation=district).exists()
+    assert_accessible(page)
+
+    page.get_by_label("Name", exact=True).fill("Channel shift 2027")
+    page.get_by_role("button", name="Start programme").click()
+    expect(page.locator("h1")).to_have_text("Channel shift 2027")
+    expect(page.locator(".govuk-notification-banner")).to_contain_text("Programme started")
     assert_accessible(page)

@@ -18,7 +18,7 @@ from townhall.catalogue.models import DefinitionVersion
 from townhall.catalogue.platform import DATA_PROTECTION_REQUEST
 from townhall.catalogue.selectors.definitions import published_version
 from townhall.catalogue.services.definitions import definition_import
-from townhall.core.errors import Conflict, NotFound, ValidationFailed
+from townhall.core.errors import Conflict, FieldError, NotFound, ValidationFailed
 from townhall.core.models import Organisation
 from townhall.core.permissions import require
 from townhall.core.roles import Permission
@@ -112,24 +112,34 @@ def rights_request_record(
     It is tracked as a case of the platform's data protection request service, in the casework queue.
     """
     require(actor, organisation, Permission.MANAGE_AGREEMENTS)
+    errors = []
     if kind not in RightsRequestKind.values:
-        raise ValidationFailed(f"Unknown kind of request {kind!r}", code="unknown_rights_request_kind")
+        errors.append(FieldError("unknown_rights_request_kind", "Choose what the resident is asking for", "kind"))
     if channel not in Channel.values or channel == Channel.REFERRAL:
-        raise ValidationFailed(f"Unknown channel {channel!r}", code="unknown_channel")
+        errors.append(FieldError("unknown_channel", "Choose how the request reached you", "channel"))
     if "@" not in resident_email:
-        raise ValidationFailed("Enter the resident's email address", code="resident_email_required")
+        errors.append(FieldError("resident_email_required", "Enter the resident's email address", "resident_email"))
+    if errors:
+        raise ValidationFailed(errors[0].message, code=errors[0].code, errors=errors)
     references = [r.strip().upper() for r in case_references or [] if r.strip()]
     if kind != RightsRequestKind.SUBJECT_ACCESS:
         found = set(
             Case.objects.filter(organisation=organisation, reference__in=references).values_list("reference", flat=True)
         )
         if not references or found != set(references):
+            message = (
+                f"Name this organisation's cases the request concerns; not found: {sorted(set(references) - found)}"
+            )
             raise ValidationFailed(
-                f"Name this organisation's cases the request concerns; not found: {sorted(set(references) - found)}",
-                code="case_not_found",
+                message, code="case_not_found", errors=[FieldError("case_not_found", message, "case_references")]
             )
     if kind == RightsRequestKind.RECTIFICATION and not details.strip():
-        raise ValidationFailed("Say what is to be corrected", code="rectification_details_required")
+        message = "Say what is to be corrected"
+        raise ValidationFailed(
+            message,
+            code="rectification_details_required",
+            errors=[FieldError("rectification_details_required", message, "details")],
+        )
     received_on = received_on or timezone.localdate()
     with transaction.atomic():
         request = RightsRequest.objects.create(

@@ -60,7 +60,9 @@ def index(request: HttpRequest, organisation_slug: str) -> HttpResponse:
         )
     except TownhallError as error:
         items = error.errors or []
-        errors = [{"text": e.message, "href": "#kind"} for e in items] or [{"text": error.detail, "href": "#kind"}]
+        errors = [{"text": e.message, "href": f"#{e.path or 'kind'}"} for e in items] or [
+            {"text": error.detail, "href": "#kind"}
+        ]
         return _page(request, organisation_slug, errors=errors, status=error.status)
     return HttpResponseRedirect(reverse("sharing:rights", kwargs={"organisation_slug": organisation.slug}))
 
