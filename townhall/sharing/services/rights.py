@@ -332,7 +332,7 @@ def recipient_notice_complete(
                 object_id=notice.case_reference,
                 data={"request": notice.request.reference},
             )
-        request = RightsRequest.objects.select_for_update().select_related("case").get(pk=notice.request_id)
+        request = RightsRequest.objects.select_for_update(of=("self",)).select_related("case").get(pk=notice.request_id)
         if request.completed_at is None and not request.notices.filter(completed_at__isnull=True).exists():
             request.status, request.completed_at = RightsRequestStatus.COMPLETED, timezone.now()
             request.save(update_fields=["status", "completed_at", "updated_at"])
@@ -344,7 +344,11 @@ def subject_access_send(*, actor: Any, request: RightsRequest) -> RightsRequest:
     """The gathered information has gone to the resident: the request, and its case, are complete."""
     require(actor, request.organisation, Permission.MANAGE_AGREEMENTS)
     with transaction.atomic():
-        request = RightsRequest.objects.select_for_update().select_related("case", "organisation").get(pk=request.pk)
+        request = (
+            RightsRequest.objects.select_for_update(of=("self",))
+            .select_related("case", "organisation")
+            .get(pk=request.pk)
+        )
         if request.kind != RightsRequestKind.SUBJECT_ACCESS or request.status != RightsRequestStatus.GATHERED:
             raise Conflict("Only a gathered subject access request can be sent", code="not_gathered")
         request.status, request.completed_at = RightsRequestStatus.COMPLETED, timezone.now()
