@@ -28,6 +28,7 @@ from townhall.catalogue.models import Service
 from townhall.core.models import Organisation
 from townhall.insight.calc import CHANNELS, DEFAULT_UNIT_COSTS, UnitCosts, percentile_cont
 from townhall.insight.models import MonthSummary, SummaryRun, UnitCostSetting
+from townhall.insight.periods import add_months
 from townhall.journeys.models import JourneySession, JourneyStatus, SatisfactionResponse
 
 __all__ = [
@@ -287,9 +288,9 @@ def service_months(*, organisation_ids: Sequence[int] | None, start: date, end: 
     covered_from, covered_to = max(first, run.first_month), min(last, run.last_month)
     out = _summarised(organisation_ids, covered_from, covered_to)
     if first < covered_from:
-        out += computed_service_months(organisation_ids=organisation_ids, start=first, end=_add_month(covered_from, -1))
+        out += computed_service_months(organisation_ids=organisation_ids, start=first, end=add_months(covered_from, -1))
     if last > covered_to:
-        out += computed_service_months(organisation_ids=organisation_ids, start=_add_month(covered_to, 1), end=last)
+        out += computed_service_months(organisation_ids=organisation_ids, start=add_months(covered_to, 1), end=last)
     out.sort(key=lambda m: (m.organisation_id, m.service_slug, m.month))
     return out
 
@@ -300,11 +301,6 @@ SUMMARY_KEYS = frozenset({"organisation_id", "service_slug", "lgsl", "month", "s
 def summary_figures(month: ServiceMonth) -> dict[str, Any]:
     """What ``MonthSummary.figures`` keeps of a month: everything but its keys."""
     return {k: v for k, v in asdict(month).items() if k not in SUMMARY_KEYS}
-
-
-def _add_month(month: date, n: int) -> date:
-    index = month.year * 12 + month.month - 1 + n
-    return date(index // 12, index % 12 + 1, 1)
 
 
 def _summarised(organisation_ids: Sequence[int] | None, first: date, last: date) -> list[ServiceMonth]:

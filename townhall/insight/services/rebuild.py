@@ -18,10 +18,7 @@ from townhall.cases.models import Case
 from townhall.core.services.audit import audit_record
 from townhall.insight.measures import computed_service_months, summary_figures
 from townhall.insight.models import MonthSummary, SummaryRun
-
-
-def _month_before(today: date) -> date:
-    return date(today.year - (today.month == 1), (today.month - 2) % 12 + 1, 1)
+from townhall.insight.periods import add_months
 
 
 def insight_rebuild(*, today: date | None = None) -> SummaryRun | None:
@@ -36,7 +33,7 @@ def insight_rebuild(*, today: date | None = None) -> SummaryRun | None:
     if first_received is None:
         return None
     first = timezone.localtime(first_received).date().replace(day=1)
-    last = _month_before(today)
+    last = add_months(today.replace(day=1), -1)
     months = computed_service_months(organisation_ids=None, start=first, end=last) if first <= last else []
     with transaction.atomic():
         MonthSummary.objects.all().delete()
