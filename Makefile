@@ -9,7 +9,7 @@ CY_PO := townhall/locale/cy/LC_MESSAGES/django.po
 MO_FILES := $(patsubst %.po,%.mo,$(wildcard townhall/locale/*/LC_MESSAGES/django.po))
 
 .PHONY: setup run test lint typecheck architecture migrations-check openapi openapi-check pytest pytest-postgres \
-        assets bench prod-check messages compile-messages clean
+        assets bench soak prod-check messages compile-messages clean
 
 ## setup: virtual environment from the lock file, front-end assets, database, demo data (idempotent)
 setup: $(BIN)/.installed townhall/static/dist/.built var/.migrated $(MO_FILES)
@@ -72,6 +72,11 @@ pytest-postgres: $(BIN)/.installed townhall/static/dist/.built $(MO_FILES)
 
 bench: setup
 	$(BIN)/python -m bench
+
+## soak: the fault soak on its own (about 6 minutes, as root: it mounts a tmpfs and runs a private PostgreSQL);
+## writes its section of docs/performance.md and fails if a submission or a notification was lost or duplicated
+soak: setup
+	$(BIN)/python -m bench soak
 
 prod-check: setup
 	DJANGO_ENV=production SECRET_KEY=$$(head -c 48 /dev/urandom | base64) ALLOWED_HOSTS=townhall.example \

@@ -19,6 +19,8 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
+from bench import ChecksFailed
+
 # name → module; run in this order.
 BENCHMARKS = {
     "cases": "bench.cases_bench",
@@ -29,6 +31,7 @@ BENCHMARKS = {
     "referrals": "bench.referrals_bench",
     "portfolio": "bench.portfolio_bench",
     "journeys": "bench.journeys_bench",
+    "soak": "bench.soak_bench",
 }
 DOC = Path(__file__).resolve().parent.parent / "docs" / "performance.md"
 HEADER = """# Performance
@@ -65,6 +68,9 @@ def main(argv: list[str]) -> int:
         print(f"bench: {module.NAME} ...", flush=True)
         try:
             body = module.run(quick=args.quick)
+        except ChecksFailed as failed:  # measured, but a check failed: keep the figures
+            failures += 1
+            body = failed.body
         except Exception as exc:  # a failing benchmark is reported, and the others still run
             failures += 1
             body = f"## {module.NAME}\n\nFailed: `{type(exc).__name__}: {exc}`"

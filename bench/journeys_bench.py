@@ -174,6 +174,20 @@ def _collection_day() -> str:
     return (date.today() - timedelta(days=1)).isoformat()
 
 
+def missed_bin_body(email: str) -> bytes:
+    """A complete missed-bin report for ``POST /api/v1/submissions``."""
+    answers = {
+        "postcode": "MD1 1AB",
+        "address": {"line1": "1 Meadow Lane", "town": "Marlow Downs", "postcode": "MD1 1AB"},
+        "bin_type": "general",
+        "collection_date": _collection_day(),
+        "bin_out_by_7am": True,
+        "details": "By the front gate",
+        "email": email,
+    }
+    return json.dumps({"service": SERVICE, "answers": answers}).encode()
+
+
 async def _api_client(n: int, port: int, key: str, clock: _Clock, results: _Results) -> None:
     conn = _Connection(port)
     base = {
@@ -185,20 +199,7 @@ async def _api_client(n: int, port: int, key: str, clock: _Clock, results: _Resu
     i = 0
     while time.perf_counter() < clock.end:
         i += 1
-        body = json.dumps(
-            {
-                "service": SERVICE,
-                "answers": {
-                    "postcode": "MD1 1AB",
-                    "address": {"line1": "1 Meadow Lane", "town": "Marlow Downs", "postcode": "MD1 1AB"},
-                    "bin_type": "general",
-                    "collection_date": _collection_day(),
-                    "bin_out_by_7am": True,
-                    "details": "By the front gate",
-                    "email": f"resident{n}.{i}@example.test",
-                },
-            }
-        ).encode()
+        body = missed_bin_body(f"resident{n}.{i}@example.test")
         headers = {**base, "Idempotency-Key": f"bench-{os.getpid()}-{n}-{i}-{secrets.token_hex(4)}"}
         began = time.perf_counter()
         try:
@@ -638,6 +639,18 @@ def _measure(engine: str, workdir: Path, database_url: str, *, warmup: float, se
     else:
         raw = _raw_postgres(database_url, raw_seconds)
     prod = _env(var_dir, database_url, production=True)
+    _production_ready(var_dir, prod)
+    server = _Server(prod, workdir / f"gunicorn-{engine}.log")
+    try:
+        api = _drive_from_client(server.port, "api", key, warmup, seconds)
+        pages = _drive_from_client(server.port, "pages", key, warmup, seconds)
+    finally:
+        server.stop()
+    return _Figures(engine=engine, raw_rate=raw, api=api, pages=pages, server_errors=_logged_errors(server.log.name))
+
+
+def _production_ready(var_dir: Path, prod: dict[str, str]) -> None:
+    """What a production deployment does before it serves: hashed static files and the cache table."""
     # townhall.css refers to dist/images/govuk-crest.svg, which the front-end build leaves out (Townhall
     # may not use the crest), and the hashed storage refuses a missing reference. A blank stand-in already
     # in STATIC_ROOT lets collectstatic finish; it never appears on a page.
@@ -646,13 +659,6 @@ def _measure(engine: str, workdir: Path, database_url: str, *, warmup: float, se
     crest.write_text('<svg xmlns="http://www.w3.org/2000/svg"/>')
     _manage(prod, "collectstatic", "--no-input")
     _manage(prod, "createcachetable")  # production keeps rate-limit counters in the database cache
-    server = _Server(prod, workdir / f"gunicorn-{engine}.log")
-    try:
-        api = _drive_from_client(server.port, "api", key, warmup, seconds)
-        pages = _drive_from_client(server.port, "pages", key, warmup, seconds)
-    finally:
-        server.stop()
-    return _Figures(engine=engine, raw_rate=raw, api=api, pages=pages, server_errors=_logged_errors(server.log.name))
 
 
 def _logged_errors(path: str) -> list[str]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import secrets
 from typing import IO, Any, Protocol
 
@@ -17,6 +18,8 @@ from townhall.journeys.models import JourneySession, JourneyStatus, Upload
 
 DEFAULT_MAX_BYTES = 10 * 1024 * 1024
 DEFAULT_ACCEPT = ("application/pdf", "image/jpeg", "image/png")
+logger = logging.getLogger("townhall.journeys.uploads")
+
 NAMES = {"application/pdf": "PDF", "image/jpeg": "JPG", "image/png": "PNG", "image/heic": "HEIC", "image/gif": "GIF"}
 
 
@@ -77,19 +80,43 @@ def journey_upload(
             raise _refuse(question_id, "file_type", _("The selected file must be a %(types)s") % {"types": listed})
         if not _is_clean((scanner or default_scanner()).scan(data, filename=filename)):
             raise _refuse(question_id, "file_virus", _("The selected file contains a virus"))
-    safe_name = safe_filename(filename)
-    with transaction.atomic():
-        upload = Upload(
-            token=secrets.token_urlsafe(24),
-            session=session,
-            question_id=question_id,
-            name=safe_name,
-            content_type=mime,
-            size=len(data),
-        )
-        upload.file.save(f"{upload.token}.{kind.extension if kind else 'bin'}", ContentFile(data), save=False)
-        upload.save()
+    upload = Upload(
+        token=secrets.token_urlsafe(24),
+        session=session,
+        question_id=question_id,
+        name=safe_filename(filename),
+        content_type=mime,
+        size=len(data),
+    )
+    _store(upload, data, f"{upload.token}.{kind.extension if kind else 'bin'}", session.language)
     return upload
+
+
+def _store(upload: Upload, data: bytes, name: str, language: str) -> None:
+    """Write the file, then its row. A document store that cannot take the file (full, read-only, gone) is
+    not a server error: the resident is told so on the question and can try again, the answers they gave so
+    far stay, and nothing half-written is left behind."""
+    try:
+        with transaction.atomic():
+            upload.file.save(name, ContentFile(data), save=False)
+            upload.save()
+    except OSError as exc:
+        logger.warning("Could not store an upload for question %s: %s", upload.question_id, exc)
+        if upload.file.name:
+            _remove(upload.file.storage, upload.file.name)
+        else:  # the storage raised before naming the file: remove what it may have started under our name
+            _remove(upload.file.storage, upload.file.field.generate_filename(upload, name))
+        with override(language):
+            message = _("The selected file could not be saved just now. Try again in a few minutes")
+        problem = FieldError("file_store_unavailable", message, upload.question_id)
+        raise ValidationFailed(message, code="upload_unavailable", errors=[problem]) from exc
+
+
+def _remove(storage: Any, name: str) -> None:
+    try:
+        storage.delete(name)
+    except OSError:
+        logger.warning("Could not remove the partly stored upload %s", name)
 
 
 def upload_answer(upload: Upload) -> dict[str, Any]:
