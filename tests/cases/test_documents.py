@@ -121,3 +121,36 @@ def test_a_failed_write_leaves_no_file_behind(county, case, make_staff, monkeypa
         document_upload(case=case, file=io.BytesIO(PNG), filename="a.png", actor=None, scanner=FakeScanner())
     assert Document.objects.count() == 0
     assert [p for p in tmp_path.rglob("*") if p.is_file()] == []
+
+
+def _disk_full(self, name, content):  # type: ignore[no-untyped-def]
+    """Start writing, as the real storage does, then run out of space part-way."""
+    import errno
+    from pathlib import Path
+
+    path = Path(self.path(name))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(PNG[:8])
+    raise OSError(errno.ENOSPC, "No space left on device")
+
+
+def test_a_full_document_store_refuses_the_upload_clearly(county, case, monkeypatch, settings) -> None:
+    from pathlib import Path
+
+    from django.core.files.storage import FileSystemStorage
+
+    kept = document_upload(case=case, file=io.BytesIO(PNG), filename="a.png", actor=None, scanner=FakeScanner())
+    monkeypatch.setattr(FileSystemStorage, "_save", _disk_full)
+    other = PNG + b"\x00"  # another file: its own name in the store
+    with pytest.raises(ValidationFailed) as refused:
+        document_upload(case=case, file=io.BytesIO(other), filename="b.png", actor=None, scanner=FakeScanner())
+    assert refused.value.code == "document_store_unavailable"
+    assert [e.path for e in refused.value.errors] == ["file"]
+    assert list(Document.objects.all()) == [kept]
+    files = [p for p in Path(settings.MEDIA_ROOT).rglob("*") if p.is_file()]
+    assert [p.name for p in files] == [Path(kept.file.name).name]  # the half-written one is gone, the other kept
+
+    # The same content again: the store already holds a file of that name, which must not be touched.
+    with pytest.raises(ValidationFailed):
+        document_upload(case=case, file=io.BytesIO(PNG), filename="c.png", actor=None, scanner=FakeScanner())
+    assert Path(kept.file.path).read_bytes() == PNG

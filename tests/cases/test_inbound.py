@@ -54,3 +54,34 @@ def test_a_reply_to_an_unknown_case_goes_to_triage(county, django_capture_on_com
         message = inbound_receive(raw=reply("council@replies.example", "Re: HXKM-9M3T"), rcpt_to=["x@y"])
     message.refresh_from_db()
     assert message.status == "triage"
+
+
+def test_a_reply_whose_attachment_cannot_be_stored_goes_to_triage_whole(
+    open_case, county, django_capture_on_commit_callbacks, monkeypatch, settings, tmp_path
+):
+    """A full document store files nothing of the reply (no event, no document, no half-written file) and the
+    message waits in triage, with its attachment, for a person."""
+    import errno
+    from pathlib import Path
+
+    from django.core.files.storage import FileSystemStorage
+
+    def disk_full(self, name, content):  # type: ignore[no-untyped-def]
+        Path(self.path(name)).parent.mkdir(parents=True, exist_ok=True)
+        Path(self.path(name)).write_bytes(PDF[:4])
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    settings.MEDIA_ROOT = str(tmp_path)
+    case = open_case()
+    sent = Notification.objects.filter(case_reference=case.reference).first()
+    monkeypatch.setattr(FileSystemStorage, "_save", disk_full)
+    with django_capture_on_commit_callbacks(execute=True):
+        message = inbound_receive(
+            raw=reply(reply_address(sent.pk), f"Re: {case.reference}", PDF), rcpt_to=[reply_address(sent.pk)]
+        )
+    message.refresh_from_db()
+    assert message.status == "triage" and message.triage_reasons == ["handler_failed"]
+    assert "StoreUnavailable" in message.handler_error
+    assert message.attachments.count() == 1
+    assert not case.events.filter(kind=CaseEventKind.REPLY).exists() and not case.documents.exists()
+    assert not [p for p in tmp_path.rglob("*") if p.is_file()]

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import hashlib
 
-from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 
 from townhall.cases.models import Case, CaseEventKind, Document, ScanStatus
 from townhall.cases.services._steps import record_event
 from townhall.core.services.audit import audit_record
+from townhall.core.storage import store_file
 from townhall.notifications.models import InboundMessage
 from townhall.notifications.services import notification_queue
 
@@ -40,7 +40,8 @@ def handle_reply(*, message: InboundMessage) -> bool:
                 scan_status=ScanStatus.CLEAN,
                 uploaded_at=now,
             )
-            document.file.save(attachment.filename or "attachment", ContentFile(content), save=False)
+            # A full store raises StoreUnavailable: nothing of the reply is filed, and the message goes to triage.
+            store_file(document.file, attachment.filename or "attachment", content)
             document.save()
             names.append(document.original_name)
         record_event(

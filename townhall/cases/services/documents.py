@@ -7,7 +7,6 @@ from typing import IO, Any
 
 import filetype
 from django.conf import settings
-from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 
@@ -18,6 +17,7 @@ from townhall.core.filenames import safe_filename
 from townhall.core.permissions import require
 from townhall.core.roles import Permission
 from townhall.core.services.audit import audit_record
+from townhall.core.storage import StoreUnavailable, store_file
 from townhall.notifications.inbound.scanning import ScannerUnavailable, VirusScanner, scanner_from
 
 DEFAULT_MAX_BYTES = 10 * 1024 * 1024
@@ -90,7 +90,15 @@ def document_upload(
         uploaded_by=actor if getattr(actor, "is_authenticated", False) else None,
     )
     extension = f".{kind.extension}" if kind is not None else ""
-    document.file.save(f"{digest[:32]}{extension}", ContentFile(data), save=False)
+    try:
+        store_file(document.file, f"{digest[:32]}{extension}", data)
+    except StoreUnavailable as exc:
+        message = "The file could not be saved just now. Try again in a few minutes"
+        raise ValidationFailed(
+            message,
+            code="document_store_unavailable",
+            errors=[FieldError("document_store_unavailable", message, "file")],
+        ) from exc
     try:
         with transaction.atomic():
             document.save()

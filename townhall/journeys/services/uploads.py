@@ -7,13 +7,12 @@ import secrets
 from typing import IO, Any, Protocol
 
 import filetype
-from django.core.files.base import ContentFile
-from django.db import transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import override
 
 from townhall.core.errors import FieldError, NotFound, ValidationFailed
 from townhall.core.filenames import safe_filename
+from townhall.core.storage import StoreUnavailable, store_file
 from townhall.journeys.models import JourneySession, JourneyStatus, Upload
 
 DEFAULT_MAX_BYTES = 10 * 1024 * 1024
@@ -93,30 +92,16 @@ def journey_upload(
 
 
 def _store(upload: Upload, data: bytes, name: str, language: str) -> None:
-    """Write the file, then its row. A document store that cannot take the file (full, read-only, gone) is
-    not a server error: the resident is told so on the question and can try again, the answers they gave so
-    far stay, and nothing half-written is left behind."""
+    """Write the file, then its row. A store that cannot take the file is not a server error: the resident is
+    told so on the question and can try again, and the answers they gave so far stay."""
     try:
-        with transaction.atomic():
-            upload.file.save(name, ContentFile(data), save=False)
-            upload.save()
-    except OSError as exc:
-        logger.warning("Could not store an upload for question %s: %s", upload.question_id, exc)
-        if upload.file.name:
-            _remove(upload.file.storage, upload.file.name)
-        else:  # the storage raised before naming the file: remove what it may have started under our name
-            _remove(upload.file.storage, upload.file.field.generate_filename(upload, name))
+        store_file(upload.file, name, data)
+    except StoreUnavailable as exc:
         with override(language):
             message = _("The selected file could not be saved just now. Try again in a few minutes")
         problem = FieldError("file_store_unavailable", message, upload.question_id)
         raise ValidationFailed(message, code="upload_unavailable", errors=[problem]) from exc
-
-
-def _remove(storage: Any, name: str) -> None:
-    try:
-        storage.delete(name)
-    except OSError:
-        logger.warning("Could not remove the partly stored upload %s", name)
+    upload.save()
 
 
 def upload_answer(upload: Upload) -> dict[str, Any]:
