@@ -55,6 +55,8 @@ QUEUE_SAMPLE = 2_000  # messages queued through notification_queue itself, timed
 BASELINE_MAX = 20_000  # messages sent by the smtplib baseline (a rate: more adds time, not precision)
 WORKERS = 2
 BATCH_SIZE = 50  # deliver_notifications' default
+# Delivery loops in each worker process (``deliver_notifications --threads``); EMAIL_BENCH_THREADS overrides.
+THREADS = int(os.environ.get("EMAIL_BENCH_THREADS", "4"))
 STEADY_RATE = 400.0  # messages per second queued in the steady-state phase, at most 70% of the drain rate
 STEADY_QUEUERS = 3  # processes queueing in the steady state (each message its own transaction)
 _MESSAGE_ID = re.compile(rb"^Message-ID:\s*(<[^>\r\n]*>)", re.I | re.M)
@@ -402,6 +404,8 @@ def run(quick: bool = False) -> str:
                         "deliver_notifications",
                         "--batch-size",
                         str(BATCH_SIZE),
+                        "--threads",
+                        str(THREADS),
                         "--worker-id",
                         f"bench-{w}",
                     ],
@@ -495,8 +499,8 @@ def run(quick: bool = False) -> str:
 
 A backlog of {count:,} emails ({sample:,} queued through `notification_queue`, the rest inserted in bulk as the
 same rows, because queueing one at a time is slower than delivery on this machine) delivered by {WORKERS}
-`manage.py deliver_notifications` workers (batch {BATCH_SIZE}) on PostgreSQL to an aiosmtpd server on loopback,
-each in its own process.
+`manage.py deliver_notifications` workers (batch {BATCH_SIZE}, `--threads {THREADS}`: {THREADS} delivery loops
+in each) on PostgreSQL to an aiosmtpd server on loopback, each in its own process.
 Queued = the row's `created_at`; sent = `accepted_at`, committed right after the server's 250.
 
 | phase | messages | messages/s | p50 | p95 | p99 | within 10 s of queued |

@@ -70,7 +70,8 @@ def test_worker_killed_mid_batch_then_restarted_delivers_each_message_exactly_on
         harness(worker_db, "seed", "--count", str(count))
         sink.handler.rcpt_delay = 0.15
         port = str(sink.port)
-        worker = harness(worker_db, "work", "--smtp-port", port, "--lease", "2", wait=False)
+        loops = ("--threads", "1")
+        worker = harness(worker_db, "work", "--smtp-port", port, "--lease", "2", *loops, wait=False)
         deadline = time.monotonic() + 60
         # Kill while the worker is in the middle of an SMTP conversation, after a few messages went through.
         while len(sink.handler.messages) < 4 and time.monotonic() < deadline:
@@ -87,13 +88,34 @@ def test_worker_killed_mid_batch_then_restarted_delivers_each_message_exactly_on
         assert len(abandoned) >= 1  # the row the worker held when it died, plus the rest of its batch
 
         sink.handler.rcpt_delay = 0
-        harness(worker_db, "work", "--smtp-port", port, "--lease", "2", "--deadline", "60")
+        harness(worker_db, "work", "--smtp-port", port, "--lease", "2", "--deadline", "60", *loops)
         counts = sink.handler.message_ids()
         assert len(counts) == count
         assert set(counts.values()) == {1}, counts
         report = json.loads(harness(worker_db, "report"))
         assert {r["status"] for r in report} == {"delivered"}
         assert max(r["attempts"] for r in report) == 2  # the interrupted rows were taken a second time
+    finally:
+        sink.stop()
+
+
+def test_delivery_threads_share_the_outbox_and_send_each_message_once(worker_db: str) -> None:
+    """``deliver_notifications --threads 4`` with small batches: four loops claim from the same outbox at once,
+    each with its own database and SMTP connection, and every message arrives exactly once."""
+    sink = SmtpSink().start()
+    try:
+        count = 40
+        harness(worker_db, "migrate")
+        harness(worker_db, "seed", "--count", str(count))
+        sink.handler.rcpt_delay = 0.02  # so the loops' conversations overlap
+        harness(worker_db, "work", "--smtp-port", str(sink.port), "--threads", "4", "--batch-size", "3")
+        counts = sink.handler.message_ids()
+        assert len(counts) == count
+        assert set(counts.values()) == {1}, counts
+        report = json.loads(harness(worker_db, "report"))
+        assert {r["status"] for r in report} == {"delivered"}
+        assert {r["attempts"] for r in report} == {1}
+        assert len(set(sink.handler.sessions)) >= 2  # the loops really ran side by side, one SMTP session each
     finally:
         sink.stop()
 

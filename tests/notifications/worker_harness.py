@@ -28,6 +28,8 @@ def main() -> None:
     parser.add_argument("--smtp-port", type=int, default=25)
     parser.add_argument("--lease", type=float, default=2.0)
     parser.add_argument("--deadline", type=float, default=60.0)
+    parser.add_argument("--threads", type=int, default=1, help="work: delivery loops in the worker process")
+    parser.add_argument("--batch-size", type=int, default=50, help="work: messages each loop claims at a time")
     parser.add_argument("--notify-url", default="", help="seed: send through Notify at this base URL, not SMTP")
     args = parser.parse_args()
     django.setup()
@@ -74,7 +76,11 @@ def main() -> None:
     elif args.action == "work":
         start = time.monotonic()
         while time.monotonic() - start < args.deadline:
-            call_command("deliver_notifications", "--once", "--batch-size", "50", "--idle-sleep", "0.1")
+            call_command(
+                "deliver_notifications",
+                "--once",
+                *("--batch-size", str(args.batch_size), "--threads", str(args.threads), "--idle-sleep", "0.1"),
+            )
             unsent = Notification.objects.filter(status=Status.CREATED) | Notification.objects.filter(
                 status=Status.SENDING, accepted_at__isnull=True
             )

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import partial
 
+import psycopg
 from django.db import connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
@@ -229,15 +230,16 @@ def _accepted(notification: Notification, worker: str, claim: Claim, result: Pro
             event=connection.ops.quote_name(NotificationEvent._meta.db_table),
         )
         completed = now if status == Status.DELIVERED else None
-        with connection.cursor() as cursor:
-            cursor.execute(
-                sql,
-                [
-                    *(str(status), now, completed, result.provider, result.provider_id, now),
-                    *(notification.pk, worker, str(Status.SENDING)),
-                    *(now, str(status), claim.attempt, detail),
-                ],
-            )
+        params = [
+            *(str(status), now, completed, result.provider, result.provider_id, now),
+            *(notification.pk, worker, str(Status.SENDING)),
+            *(now, str(status), claim.attempt, detail),
+        ]
+        connection.ensure_connection()
+        # A psycopg cursor that binds on the server: after a few runs psycopg prepares the statement, so neither
+        # side parses or quotes it again for every message (Django's own cursors bind on the client).
+        with psycopg.Cursor(connection.connection) as cursor:
+            cursor.execute(sql, params)
             taken = cursor.fetchone() is not None
         if not taken:
             logger.warning("Notification %s was taken by another worker after its lease ran out", notification.pk)
