@@ -12,6 +12,7 @@ import contextlib
 import smtplib
 import threading
 import time
+from email.policy import Compat32
 from typing import Any
 
 from django.conf import settings
@@ -27,6 +28,29 @@ from townhall.notifications.senders.base import (
 
 _local = threading.local()
 IDLE_CHECK_SECONDS = 10.0
+
+
+class ShortAsciiHeaders(Compat32):
+    """Django's header policy (compat32), except that a header whose value is short, printable ASCII is written
+    as it is. compat32 builds an ``email.header.Header`` for every header only to find that such a value needs
+    no folding or encoding: a fifth of a delivery worker's CPU in the issue 5 benchmark. Anything else (long,
+    non-ASCII, a ``Header``) goes through compat32 unchanged. tests/notifications/test_smtp_headers.py checks
+    that the bytes are the same as compat32's."""
+
+    def fold_binary(self, name: str, value: Any) -> bytes:
+        if isinstance(value, str) and value.isascii() and value.isprintable() and len(name) + len(value) + 2 <= 78:
+            return f"{name}: {value}{self.linesep}".encode("ascii")
+        return super().fold_binary(name, value)
+
+
+SHORT_ASCII_HEADERS = ShortAsciiHeaders()
+
+
+class _Email(EmailMessage):
+    def message(self, **kwargs: Any) -> Any:
+        built = super().message(**kwargs)
+        built.policy = SHORT_ASCII_HEADERS  # the body and any attachments keep Django's own
+        return built
 
 
 def _cached_connection(backend: str, timeout: float) -> Any:
@@ -85,7 +109,7 @@ class SmtpSender:
         headers = {"Message-ID": message_id, "X-Townhall-Reference": message.reference, **message.headers}
         if message.language:
             headers["Content-Language"] = message.language
-        email = EmailMessage(
+        email = _Email(
             subject=message.subject,
             body=message.body,
             from_email=self.from_email,
