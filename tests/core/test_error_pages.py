@@ -63,3 +63,42 @@ def test_400_and_403_handlers(rf, status: int, title: str) -> None:  # type: ign
     response = handler(rf.get("/"), Exception())
     assert response.status_code == status
     assert title in response.content.decode()
+
+
+@pytest.fixture
+def database_down(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every query from here on fails as it does while PostgreSQL restarts."""
+    from django.db import OperationalError
+    from django.db.backends.utils import CursorWrapper
+
+    def refuse(*args, **kwargs):  # type: ignore[no-untyped-def]
+        raise OperationalError("connection failed: the database system is shutting down")
+
+    monkeypatch.setattr(CursorWrapper, "execute", refuse)
+    monkeypatch.setattr(CursorWrapper, "executemany", refuse)
+
+
+@pytest.mark.parametrize(
+    "language, heading", [("en", "Sorry, the service is unavailable"), ("cy", "gwasanaeth ar gael")]
+)
+def test_a_page_while_the_database_is_down_is_a_503_with_retry_after(
+    settings, client: Client, database_down: None, language: str, heading: str
+) -> None:  # type: ignore[no-untyped-def]
+    settings.DEBUG = False
+    client.raise_request_exception = False
+    client.cookies["django_language"] = language
+    response = client.get("/services/")
+    assert response.status_code == 503
+    assert response["Retry-After"] == "30" and response["X-Townhall-Error"] == "service_unavailable"
+    html = response.content.decode()
+    assert heading in html
+    assert "shutting down" not in html and "OperationalError" not in html
+
+
+def test_the_api_while_the_database_is_down_is_a_503_problem(settings, client: Client, database_down: None) -> None:  # type: ignore[no-untyped-def]
+    settings.DEBUG = False
+    client.raise_request_exception = False
+    response = client.get("/api/v1/definitions/")
+    assert response.status_code == 503
+    assert response["Content-Type"] == "application/problem+json" and response["Retry-After"] == "30"
+    assert response.json()["code"] == "service_unavailable"

@@ -7,6 +7,9 @@ even the template fails to render it falls back to a fixed page.
 ``TownhallErrorPages`` is middleware that turns the platform's own errors raised by a page view
 (``townhall.core.errors.NotFound`` and friends) into the same pages, with their stable code, so a
 view never turns an expected failure into a 500. The JSON API handles these itself (townhall/api.py).
+It also answers for a database that cannot be reached (restarting, failed over, out of connections): a 503
+"service unavailable" page, or a JSON problem with code ``service_unavailable`` under /api/, with
+Retry-After, instead of a 500.
 """
 
 from __future__ import annotations
@@ -15,17 +18,26 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from django.http import HttpRequest, HttpResponse, HttpResponseServerError
+from django.db import InterfaceError, OperationalError
+from django.http import HttpRequest, HttpResponse, HttpResponseServerError, JsonResponse
 from django.shortcuts import render
 
-from townhall.core.errors import FieldError, NotFound, PermissionDenied, TownhallError
+from townhall.core.errors import FieldError, NotFound, PermissionDenied, Problem, TownhallError
 
 logger = logging.getLogger(__name__)
+RETRY_AFTER_SECONDS = 30
 
 _FALLBACK_500 = (
     '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>Sorry, there is a problem with the service'
     "</title></head><body><main><h1>Sorry, there is a problem with the service</h1><p>Try again later.</p>"
     "</main></body></html>"
+)
+
+
+_FALLBACK_503 = (
+    '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>Sorry, the service is unavailable</title>'
+    "</head><body><main><h1>Sorry, the service is unavailable</h1><p>You will be able to use the service later."
+    "</p></main></body></html>"
 )
 
 
@@ -67,6 +79,8 @@ class TownhallErrorPages:
         return self.get_response(request)
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if isinstance(exception, OperationalError | InterfaceError):
+            return _unavailable(request, exception)
         if not isinstance(exception, TownhallError):
             return None
         if isinstance(exception, NotFound):
@@ -79,3 +93,21 @@ class TownhallErrorPages:
             response.status_code = exception.status
         response["X-Townhall-Error"] = exception.code
         return response
+
+
+def _unavailable(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """The database cannot be reached: say so, and when to try again. Nothing here may touch the database."""
+    logger.warning("The database is unavailable for %s: %s", request.path, exception)
+    if request.path.startswith("/api/"):
+        problem = Problem(
+            503, "service_unavailable", "Service unavailable", "The service is unavailable just now. Try again later"
+        )
+        response: HttpResponse = JsonResponse(problem.as_dict(), status=503, content_type="application/problem+json")
+    else:
+        try:
+            response = _page(request, 503)
+        except Exception:  # e.g. a context processor that reads the database: the fixed page instead
+            response = HttpResponse(_FALLBACK_503, status=503)
+    response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    response["X-Townhall-Error"] = "service_unavailable"
+    return response
