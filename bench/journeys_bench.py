@@ -329,13 +329,17 @@ async def _page_client(n: int, port: int, clock: _Clock, results: _Results) -> N
     await conn.close()
 
 
-async def _drive(mode: str, port: int, key: str, warmup: float, seconds: float, concurrency: int) -> dict[str, Any]:
+async def _drive(
+    mode: str, ports: list[int], key: str, warmup: float, seconds: float, concurrency: int
+) -> dict[str, Any]:
+    """Client ``n`` talks to ``ports[n % len(ports)]``: several servers share the clients round-robin, as a
+    load balancer would spread them."""
     clock = _Clock(warmup, seconds)
     results = _Results()
     if mode == "api":
-        clients = [_api_client(n, port, key, clock, results) for n in range(concurrency)]
+        clients = [_api_client(n, ports[n % len(ports)], key, clock, results) for n in range(concurrency)]
     else:
-        clients = [_page_client(n, port, clock, results) for n in range(concurrency)]
+        clients = [_page_client(n, ports[n % len(ports)], clock, results) for n in range(concurrency)]
     await asyncio.gather(*clients)
     return {
         "seconds": seconds,
@@ -349,8 +353,10 @@ async def _drive(mode: str, port: int, key: str, warmup: float, seconds: float, 
 
 
 def client_main(argv: list[str]) -> None:
-    mode, port, key, warmup, seconds, concurrency = argv
-    found = asyncio.run(_drive(mode, int(port), key, float(warmup), float(seconds), int(concurrency)))
+    mode, ports, key, warmup, seconds, concurrency = argv  # ports: one, or several separated by commas
+    found = asyncio.run(
+        _drive(mode, [int(p) for p in ports.split(",")], key, float(warmup), float(seconds), int(concurrency))
+    )
     sys.stdout.write(json.dumps(found))
 
 
@@ -429,7 +435,7 @@ def _prepare(env: dict[str, str]) -> str:
 
 
 class _Server:
-    def __init__(self, env: dict[str, str], log: Path) -> None:
+    def __init__(self, env: dict[str, str], log: Path, workers: int = WORKERS) -> None:
         self.port = _free_port()
         self.log = log.open("w")
         command = [
@@ -440,7 +446,7 @@ class _Server:
             "--bind",
             f"127.0.0.1:{self.port}",
             "--workers",
-            str(WORKERS),
+            str(workers),
             "--worker-class",
             "gthread",
             "--threads",
@@ -484,10 +490,12 @@ class _Server:
         self.log.close()
 
 
-def _drive_from_client(port: int, mode: str, key: str, warmup: float, seconds: float) -> dict[str, Any]:
+def _drive_from_client(port: int | list[int], mode: str, key: str, warmup: float, seconds: float) -> dict[str, Any]:
+    """Run the client process against one server's port, or spread over several."""
+    ports = ",".join(str(p) for p in (port if isinstance(port, list) else [port]))
     numbers = [str(warmup), str(seconds), str(CONCURRENCY)]
     done = subprocess.run(
-        [sys.executable, "-m", "bench.journeys_bench", "client", mode, str(port), key, *numbers],
+        [sys.executable, "-m", "bench.journeys_bench", "client", mode, ports, key, *numbers],
         cwd=ROOT,
         capture_output=True,
         text=True,

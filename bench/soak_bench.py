@@ -111,7 +111,7 @@ QUICK = _Plan(
 # --------------------------------------------------------------------------------------------------
 
 
-def _role_sink(port_file: str, out: str) -> None:
+def _role_sink(port_file: str, out: str, relay_delay: float = RELAY_DELAY) -> None:
     """An SMTP server counting messages by Message-ID; on SIGTERM writes {Message-ID: times received}."""
     from aiosmtpd.controller import Controller
 
@@ -121,7 +121,8 @@ def _role_sink(port_file: str, out: str) -> None:
         """Answers MAIL FROM after a relay's round trip, so a worker's batch takes long enough to kill part-way."""
 
         async def handle_MAIL(self, server: Any, session: Any, envelope: Any, address: str, options: list[str]) -> str:
-            await asyncio.sleep(RELAY_DELAY)
+            if relay_delay:
+                await asyncio.sleep(relay_delay)
             envelope.mail_from = address
             envelope.mail_options.extend(options)
             return "250 OK"
@@ -592,14 +593,16 @@ def _drain(rig: _Rig, timeout: float) -> float:
     return time.monotonic() - began
 
 
-def _start_sink(workdir: Path) -> tuple[subprocess.Popen[bytes], int]:
+def _start_sink(workdir: Path, relay_delay: float = RELAY_DELAY) -> tuple[subprocess.Popen[bytes], int]:
+    """The SMTP sink in its own process; ``relay_delay`` seconds before it answers MAIL FROM."""
     port_file = workdir / "sink.port"
     command = [sys.executable, "-m", "bench.soak_bench", "sink", "--port-file", str(port_file)]
-    command += ["--out", str(workdir / "sink.json")]
+    command += ["--out", str(workdir / "sink.json"), "--relay-delay", str(relay_delay)]
     sink = subprocess.Popen(command, cwd=ROOT, stderr=subprocess.PIPE)
     while not port_file.exists() or not port_file.read_text():
         if sink.poll() is not None:
-            raise RuntimeError(f"the SMTP server did not start: {sink.stderr.read()[-2000:] if sink.stderr else ''}")
+            said = sink.stderr.read()[-2000:].decode(errors="replace") if sink.stderr else ""
+            raise RuntimeError(f"the SMTP server did not start: {said}")
         time.sleep(0.05)
     return sink, int(port_file.read_text())
 
@@ -864,9 +867,10 @@ def main(argv: list[str]) -> None:
     parser.add_argument("--key", default="")
     parser.add_argument("--seconds", type=float, default=0.0)
     parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--relay-delay", type=float, default=RELAY_DELAY)
     args = parser.parse_args(argv)
     if args.role == "sink":
-        _role_sink(args.port_file, args.out)
+        _role_sink(args.port_file, args.out, args.relay_delay)
     elif args.role == "residents":
         _role_residents(args.port, args.key, args.seconds, args.out)
     else:

@@ -236,10 +236,15 @@ def _accepted(notification: Notification, worker: str, claim: Claim, result: Pro
             *(now, str(status), claim.attempt, detail),
         ]
         connection.ensure_connection()
-        # A psycopg cursor that binds on the server: after a few runs psycopg prepares the statement, so neither
-        # side parses or quotes it again for every message (Django's own cursors bind on the client).
-        with psycopg.Cursor(connection.connection) as cursor:
-            cursor.execute(sql, params)
+        # Prepared once per connection and bound on the server, so neither side parses, plans or quotes it again
+        # for every message. Django opens connections with psycopg's prepare_threshold=None (nothing is ever
+        # prepared); allowing it here changes nothing for Django's own cursors, which bind on the client and
+        # cannot prepare. Behind PgBouncer in transaction mode this needs 1.21+ (docs/scaling.md).
+        raw = connection.connection
+        if raw.prepare_threshold is None:
+            raw.prepare_threshold = 0
+        with psycopg.Cursor(raw) as cursor:
+            cursor.execute(sql, params, prepare=True)
             taken = cursor.fetchone() is not None
         if not taken:
             logger.warning("Notification %s was taken by another worker after its lease ran out", notification.pk)

@@ -1,0 +1,463 @@
+"""Scale-out (issue 9, point 5): two web processes and two workers against one PostgreSQL, against one of each.
+
+One database (``townhall_bench_scaleout`` on the shared server at 127.0.0.1:5432: created, migrated, the demo
+loaded and an API key issued as the journeys benchmark does; dropped at the end) serves the same API load twice:
+
+* **1 + 1**: one web process (gunicorn, one ``gthread`` worker process × the journeys benchmark's threads), one
+  task worker (``manage.py db_worker``) and one ``manage.py deliver_notifications``;
+* **2 + 2**: two web processes (two separate gunicorn masters, one worker process each, on two ports; the
+  client spreads its residents across both, as a load balancer in front of two machines would), two
+  ``db_worker`` and two ``deliver_notifications``.
+
+Each configuration gets its own SMTP sink (aiosmtpd, counting Message-IDs, answering at once) and its own
+processes; counts are taken only over rows the configuration created. Residents (the journeys benchmark's
+client: 50 asyncio clients, raw HTTP/1.1) POST missed-bin reports to ``/api/v1/submissions`` with unique
+``Idempotency-Key``s as fast as the servers answer. Then the load stops and the workers drain.
+
+Every submission queues one confirmation email in the outbox inside its transaction, and after commit one
+``deliver_task`` on the ``notifications`` queue of django-tasks' database backend. Both kinds of worker may
+deliver it: the task claims the message unless a ``deliver_notifications`` loop claimed it first (then it
+returns ``not-due``). Checks: every task row ran exactly once (``SUCCESSFUL``, one worker id), none left ready,
+running or failed, one task per message; every message reached the sink exactly once. A lost or duplicated
+job or message raises ``ChecksFailed`` (the figures are still written).
+"""
+
+from __future__ import annotations
+
+import os
+import resource
+import shutil
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from bench import ChecksFailed
+from bench.journeys_bench import (
+    CONCURRENCY,
+    PG_ADMIN_URL,
+    THREADS,
+    _drive_from_client,
+    _env,
+    _load,
+    _logged_errors,
+    _pct,
+    _postgres_available,
+    _prepare,
+    _production_ready,
+    _raw_postgres,
+    _Server,
+)
+from bench.soak_bench import _start_sink, _stop_sink, _Supervised
+
+NAME = "scale-out"
+DB = "townhall_bench_scaleout"
+URL = f"postgres://postgres@127.0.0.1:5432/{DB}"
+TASKS_TABLE = "django_tasks_database_dbtaskresult"
+TICK = os.sysconf("SC_CLK_TCK")
+# Processes of each kind in a configuration, run in this order: ABBA in the full run, so that the machine's other
+# load drifting up or down during the run weighs on both configurations alike.
+ORDER = (1, 2, 2, 1)
+QUICK_ORDER = (1, 2)
+RATE_HEAD = (
+    "| configuration | submissions/s | p50 / p95 / p99 ms | client errors"
+    " | jobs enqueued / run / duplicated / lost | emails queued / received / duplicated / lost | drain |\n"
+    "|---|---|---|---|---|---|---|"
+)
+CPU_HEAD = (
+    "| configuration | submissions | web CPU (cores busy) | web CPU / submission"
+    " | PostgreSQL backends / submission | workers / submission (to end of drain) | load generator / submission"
+    " | cores busy, these processes | cores busy, whole machine |\n|---|---|---|---|---|---|---|---|---|"
+)
+
+
+def _query(sql: str, *params: Any) -> list[tuple[Any, ...]]:
+    import psycopg
+
+    with psycopg.connect(URL, autocommit=True, connect_timeout=5) as conn:
+        return conn.execute(sql, params).fetchall()  # type: ignore[arg-type]
+
+
+def _database(create: bool) -> None:
+    import psycopg
+
+    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{DB}" WITH (FORCE)')
+        if create:
+            conn.execute(f'CREATE DATABASE "{DB}"')
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU time of one process so far (0 if it is gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / TICK  # utime, stime (fields 14 and 15 of stat)
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(stat[1]) == pid:
+                found.append(int(entry.name))
+    return found
+
+
+def _machine() -> tuple[float, float]:
+    """(busy, all) CPU seconds of the whole machine so far, every core, from /proc/stat."""
+    ticks = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    idle = ticks[3] + ticks[4]  # idle, iowait
+    return (sum(ticks[:8]) - idle) / TICK, sum(ticks[:8]) / TICK
+
+
+def _backends() -> list[int]:
+    return [pid for (pid,) in _query("SELECT pid FROM pg_stat_activity WHERE datname = %s", DB)]
+
+
+class _CpuMeter:
+    """CPU seconds used by groups of processes between ``start()`` and ``stop()`` (pids may come and go)."""
+
+    def __init__(self, groups: dict[str, Any]) -> None:
+        self.groups = groups  # name → a function returning the group's current pids
+        self.began: dict[int, float] = {}
+        self.used: dict[str, float] = {}
+
+    def start(self) -> None:
+        self.began = {pid: _cpu_seconds(pid) for pids in self.groups.values() for pid in pids()}
+
+    def stop(self, *names: str) -> None:
+        for name in names or tuple(self.groups):
+            self.used[name] = sum(_cpu_seconds(pid) - self.began.get(pid, 0.0) for pid in self.groups[name]())
+
+
+@dataclass
+class _Phase:
+    web: int
+    workers: int
+    round: int
+    client: dict[str, Any]
+    submissions: int  # rows the phase created
+    load_seconds: float  # wall clock of the client process, warm-up included
+    drain: float
+    cpu: dict[str, float]
+    tasks: dict[str, int]
+    notifications: dict[str, int]
+    server_errors: list[str]
+    exits: list[str]
+    machine_busy: float  # cores busy over the load, every process on the machine
+
+    @property
+    def label(self) -> str:
+        return f"{self.web} + {self.workers} (run {self.round})"
+
+    @property
+    def rate(self) -> float:
+        return float(self.client["completed"]) / float(self.client["seconds"])
+
+    def ms(self, p: float) -> float:
+        return _pct(self.client["latencies"].get("api", []), p)
+
+    @property
+    def lost(self) -> int:
+        return self.tasks["lost"] + self.notifications["lost"]
+
+    @property
+    def duplicated(self) -> int:
+        return self.tasks["duplicated"] + self.notifications["duplicated"]
+
+    def per_submission_ms(self, group: str) -> float:
+        return 1000 * self.cpu.get(group, 0.0) / max(1, self.submissions)
+
+
+def _marks() -> dict[str, Any]:
+    (row,) = _query(
+        "SELECT now(), (SELECT coalesce(max(id), 0) FROM journeys_submission),"
+        " (SELECT coalesce(max(id), 0) FROM notifications_notification)"
+    )
+    return {"now": row[0], "submission": row[1], "notification": row[2]}
+
+
+def _pending(marks: dict[str, Any]) -> int:
+    (row,) = _query(
+        f"SELECT (SELECT count(*) FROM {TASKS_TABLE} WHERE enqueued_at >= %s AND status IN ('READY', 'RUNNING')),"
+        " (SELECT count(*) FROM notifications_notification WHERE id > %s AND status IN ('created', 'sending'))",
+        marks["now"],
+        marks["notification"],
+    )
+    return int(row[0]) + int(row[1])
+
+
+def _settle(pids: list[int], timeout: float = 60.0) -> None:
+    """Wait until freshly started workers are idle (Django set up, polling), so their start-up is not measured."""
+    deadline = time.monotonic() + timeout
+    time.sleep(2)
+    while time.monotonic() < deadline:
+        before = sum(_cpu_seconds(pid) for pid in pids)
+        time.sleep(1)
+        if sum(_cpu_seconds(pid) for pid in pids) - before < 0.05 * len(pids):
+            return
+
+
+def _drain(marks: dict[str, Any], workers: list[_Supervised], timeout: float) -> float:
+    began = time.monotonic()
+    while _pending(marks) and time.monotonic() - began < timeout:
+        if any(w.process.poll() is not None for w in workers):
+            break  # a worker died: the counts will show what it left behind
+        time.sleep(0.25)
+    return time.monotonic() - began
+
+
+def _count_tasks(marks: dict[str, Any], notification_ids: set[int]) -> dict[str, int]:
+    rows = _query(
+        f"SELECT status, jsonb_array_length(worker_ids::jsonb), args_kwargs::jsonb #>> '{{kwargs,notification_id}}',"
+        f" return_value::jsonb #>> '{{}}', task_path FROM {TASKS_TABLE} WHERE enqueued_at >= %s",
+        marks["now"],
+    )
+    per_message: dict[int, int] = {}
+    for _, _, notification_id, _, path in rows:
+        if path.endswith("deliver_task") and notification_id is not None:
+            per_message[int(notification_id)] = per_message.get(int(notification_id), 0) + 1
+    ran = [r for r in rows if r[0] == "SUCCESSFUL"]
+    return {
+        "enqueued": len(rows),
+        "run": len(ran),
+        "delivered by a task": sum(1 for r in ran if r[3] == "delivered"),
+        # a row claimed by more than one worker, or more than one task for one message (no retries happen here)
+        "duplicated": sum(1 for r in rows if (r[1] or 0) > 1) + sum(n - 1 for n in per_message.values() if n > 1),
+        # not run to success, or a message that never had a task
+        "lost": len(rows) - len(ran) + len(notification_ids - set(per_message)),
+        "failed": sum(1 for r in rows if r[0] == "FAILED"),
+        "left ready or running": sum(1 for r in rows if r[0] in ("READY", "RUNNING")),
+    }
+
+
+def _count_notifications(marks: dict[str, Any], received: dict[str, int]) -> tuple[dict[str, int], set[int]]:
+    rows = _query("SELECT id, reference, status FROM notifications_notification WHERE id > %s", marks["notification"])
+    (without,) = _query(
+        "SELECT count(*) FROM journeys_submission s WHERE s.id > %s AND NOT EXISTS"
+        " (SELECT 1 FROM notifications_notification n WHERE n.case_reference = s.reference AND n.id > %s)",
+        marks["submission"],
+        marks["notification"],
+    )
+    by_reference = {message_id.strip("<>").split("@", 1)[0]: times for message_id, times in received.items()}
+    ours = {reference for _, reference, _ in rows}
+    found = {
+        "queued": len(rows),
+        "delivered": sum(1 for _, _, status in rows if status == "delivered"),
+        "received": sum(1 for _, reference, _ in rows if by_reference.get(reference)),
+        "duplicated": sum(times - 1 for reference, times in by_reference.items() if reference in ours and times > 1),
+        "lost": sum(1 for _, reference, _ in rows if not by_reference.get(reference)) + int(without[0]),
+        "submissions without one": int(without[0]),
+        "other Message-IDs received": sum(1 for reference in by_reference if reference not in ours),
+    }
+    return found, {pk for pk, _, _ in rows}
+
+
+def _phase(n: int, run: int, workdir: Path, key: str, warmup: float, seconds: float, drain_timeout: float) -> _Phase:
+    here = workdir / f"{n}x{n}-{run}"
+    here.mkdir()
+    sink, smtp_port = _start_sink(here, relay_delay=0.0)
+    email = {"NOTIFICATIONS_DEFAULT_SENDER": "smtp", "EMAIL_HOST": "127.0.0.1", "EMAIL_PORT": str(smtp_port)}
+    env = {**_env(workdir / "var", URL, production=True), **email, "PYTHONUNBUFFERED": "1"}
+    marks = _marks()
+    servers: list[_Server] = []
+    workers: list[_Supervised] = []
+    received: dict[str, int] = {}
+    try:
+        servers = [_Server(env, here / f"gunicorn-{i}.log", workers=1) for i in range(n)]
+        for i in range(n):
+            tasks = ["db_worker", "--queue-name", "*", "--interval", "0.5", "--worker-id", f"scale-{n}-task-{i}"]
+            workers.append(_Supervised(f"db_worker-{i}", tasks, env, here / f"db_worker-{i}.log"))
+            loop = ["deliver_notifications", "--worker-id", f"scale-{n}-loop-{i}"]
+            workers.append(_Supervised(f"deliver-{i}", loop, env, here / f"deliver-{i}.log"))
+        _settle([w.process.pid for w in workers])
+        meter = _CpuMeter(
+            {
+                "web": lambda: [p for s in servers for p in (s.process.pid, *_children(s.process.pid))],
+                "workers": lambda: [w.process.pid for w in workers],
+                "postgres": _backends,
+            }
+        )
+        meter.start()
+        children_before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        machine_before = _machine()
+        began = time.monotonic()
+        client = _drive_from_client([s.port for s in servers], "api", key, warmup, seconds)
+        load_seconds = time.monotonic() - began
+        machine_after = _machine()
+        children_after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        meter.stop("web", "postgres")
+        drain = _drain(marks, workers, drain_timeout)
+        meter.stop("workers")
+        meter.used["client"] = (children_after.ru_utime + children_after.ru_stime) - (
+            children_before.ru_utime + children_before.ru_stime
+        )
+        exits = [f"{w.name} exited {w.process.returncode}" for w in workers if w.process.poll() is not None]
+    finally:
+        for worker in workers:
+            worker.stop()
+        for server in servers:
+            server.stop()
+        if sink.poll() is None:
+            received = _stop_sink(sink, here)
+    (submissions,) = _query("SELECT count(*) FROM journeys_submission WHERE id > %s", marks["submission"])
+    notifications, notification_ids = _count_notifications(marks, received)
+    return _Phase(
+        web=n,
+        workers=n,
+        round=run,
+        client=client,
+        submissions=int(submissions[0]),
+        load_seconds=load_seconds,
+        drain=drain,
+        cpu=meter.used,
+        tasks=_count_tasks(marks, notification_ids),
+        notifications=notifications,
+        server_errors=[e for s in servers for e in _logged_errors(s.log.name)],
+        exits=exits,
+        machine_busy=(machine_after[0] - machine_before[0]) / load_seconds,
+    )
+
+
+_SERVING = ("web", "postgres", "workers")
+
+
+def _busy(phases: list[_Phase], cores: int) -> str:
+    busy = sum(p.machine_busy for p in phases) / len(phases)
+    if busy >= 0.9 * cores:
+        return f"full ({busy:.2f} of {cores} busy on average): more processes cannot add throughput here"
+    return f"{busy:.2f} of {cores} busy on average: not full, so something other than CPU also bounded the rate"
+
+
+def _rate(phases: list[_Phase]) -> float:
+    return sum(float(p.client["completed"]) for p in phases) / sum(float(p.client["seconds"]) for p in phases)
+
+
+def _row(p: _Phase) -> str:
+    t, m = p.tasks, p.notifications
+    return (
+        f"| {p.label} | {p.rate:,.1f} | {p.ms(50):.0f} / {p.ms(95):.0f} / {p.ms(99):.0f} | {p.client['errors']} "
+        f"| {t['enqueued']:,} / {t['run']:,} / {t['duplicated']} / {t['lost']} "
+        f"| {m['queued']:,} / {m['received']:,} / {m['duplicated']} / {m['lost']} | {p.drain:.1f} s |"
+    )
+
+
+def _cpu_row(p: _Phase) -> str:
+    seconds = p.load_seconds
+    return (
+        f"| {p.label} | {p.submissions:,} | {p.cpu['web']:.1f} s ({p.cpu['web'] / seconds:.2f} cores) "
+        f"| {p.per_submission_ms('web'):.1f} ms | {p.per_submission_ms('postgres'):.1f} ms "
+        f"| {p.per_submission_ms('workers'):.1f} ms | {p.per_submission_ms('client'):.1f} ms "
+        f"| {sum(p.cpu.values()) / seconds:.2f} | {p.machine_busy:.2f} |"
+    )
+
+
+def _report(phases: list[_Phase], raw: float, quick: bool, seconds: float, warmup: float, loads: list[str]) -> str:
+    ones, twos = [p for p in phases if p.web == 1], [p for p in phases if p.web == 2]
+    rate1, rate2 = _rate(ones), _rate(twos)
+    ratio = rate2 / rate1 if rate1 else float("nan")
+    cpu_total = sum(1000 * sum(p.cpu[g] for p in ones) / sum(p.submissions for p in ones) for g in _SERVING)
+    ok = all(p.lost == 0 and p.duplicated == 0 and not p.exits for p in phases)
+    verdict = "**PASSED**" if ok else "**FAILED**"
+    order = ", ".join(f"{p.web} + {p.workers}" for p in phases)
+    notes = []
+    for p in phases:
+        if p.exits:
+            notes.append(f"{p.label}: worker exits: {', '.join(p.exits)}.")
+        if p.client["errors"]:
+            notes.append(
+                f"{p.label}: first client errors: " + "; ".join(f"`{e[:160]}`" for e in p.client["first_errors"])
+            )
+        if p.server_errors:
+            notes.append(
+                f"{p.label}: the servers logged {len(p.server_errors)} error(s); first `{p.server_errors[0][:200]}`."
+            )
+        extra = p.notifications["other Message-IDs received"]
+        if extra:
+            notes.append(f"{p.label}: the sink also received {extra} message(s) queued before the phase (demo data).")
+    by_task = ", ".join(
+        f"{p.label}: {p.tasks['delivered by a task']:,} of {p.notifications['queued']:,}" for p in phases
+    )
+    cores = os.cpu_count() or 0
+    return f"""## Scale-out: two web processes and two workers against one PostgreSQL (issue 9)
+
+{verdict}. Ratio of submission rates, **2 + 2 ÷ 1 + 1 = {ratio:.2f}** ({rate2:,.1f} ÷ {rate1:,.1f} submissions/s,
+each the submissions of its runs over their measured seconds){" (quick run)" if quick else ""}. Runs in the order
+{order}{", so that a drift in the machine's other load falls on both alike" if len(phases) > 2 else ""}.
+
+The same API load in every run, against one PostgreSQL 15 database on the shared server: {CONCURRENCY} residents
+(the journeys benchmark's client, one process) POST missed-bin reports to `/api/v1/submissions` with unique
+`Idempotency-Key`s as fast as the servers answer, {seconds:.0f} s measured after {warmup:.0f} s of warm-up; then the
+load stops and the workers drain. A web process is one gunicorn master with **one** `gthread` worker process ×
+{THREADS} threads, production settings (`CONN_MAX_AGE=60`); for 2 + 2 two such masters listen on two ports and the
+client sends resident *n* to port *n* mod 2, as a load balancer would. Workers are `manage.py db_worker`
+(all queues) and `manage.py deliver_notifications`, one of each per "worker" (so 2 + 2 runs four worker
+processes); email goes by SMTP to an aiosmtpd sink that counts Message-IDs and answers at once.
+
+{RATE_HEAD}
+{chr(10).join(_row(p) for p in phases)}
+
+Each submission is one transaction (submission, case, rules, audit events, outbox row) and causes two jobs: the
+outbox message and, after commit, one `deliver_task` row in django-tasks' database table. A job is run once when
+its row ended `SUCCESSFUL` with one worker id; none may be left ready, running or failed, and every message has
+exactly one task. Messages the `deliver_task` itself delivered (the others were claimed first by a
+`deliver_notifications` loop, and their task returned `not-due`): {by_task}. Drain is the time from the end of
+the load until no task was ready or running and no message waiting or sending.
+
+### What bounds the ratio: CPU
+
+This machine has **{cores} cores** for everything: PostgreSQL, the web processes, the workers, the SMTP sink and
+the load generator itself, and it is shared with other benchmarks (1-minute load average before the run and after each
+configuration run: {", ".join(loads)}). CPU time from `/proc/<pid>/stat` (user + system) over the load
+(warm-up included), divided by the submissions the configuration created:
+
+{CPU_HEAD}
+{chr(10).join(_cpu_row(p) for p in phases)}
+
+The last column counts every process on the machine (`/proc/stat`); the gap to the column before it is work that
+is not serving these submissions (other benchmarks sharing the machine, the SMTP sink, the kernel). During the
+2 + 2 runs the machine's {cores} cores were {_busy(twos, cores)}.
+
+A submission costs about {cpu_total:.0f} ms of CPU across the web process, PostgreSQL and the workers (1 + 1), so
+{cores} cores can serve at most about {1000 * cores / cpu_total if cpu_total else float("nan"):,.0f} submissions/s
+however many processes run; a second web process helps only while one process cannot keep a core busy (its
+GIL, waits on commits). Once the cores are full, adding processes adds context switches, not throughput, so
+on this machine the ratio says little about a machine with more cores: the per-process rates and CPU per
+submission above are the figures to scale from (docs/scaling.md). PostgreSQL's own single-row INSERT+COMMIT
+rate from {CONCURRENCY} connections, measured on the same database before the load: {raw:,.0f}/s.
+
+{chr(10).join(notes)}
+"""
+
+
+def run(quick: bool = False) -> str:
+    seconds, warmup, raw_seconds = (10.0, 3.0, 2.0) if quick else (30.0, 5.0, 5.0)
+    if not _postgres_available():
+        return f"## Scale-out (issue 9)\n\nNot measured: PostgreSQL did not answer at {PG_ADMIN_URL}."
+    workdir = Path(tempfile.mkdtemp(prefix="townhall-bench-scaleout-"))
+    loads = [_load()]
+    phases: list[_Phase] = []
+    _database(create=True)
+    try:
+        var_dir = workdir / "var"
+        var_dir.mkdir()
+        key = _prepare(_env(var_dir, URL, production=False))
+        _production_ready(var_dir, _env(var_dir, URL, production=True))
+        raw = _raw_postgres(URL, raw_seconds)
+        for run, n in enumerate(QUICK_ORDER if quick else ORDER, start=1):
+            phases.append(_phase(n, run, workdir, key, warmup, seconds, drain_timeout=120 if quick else 300))
+            loads.append(_load())
+    finally:
+        _database(create=False)
+        shutil.rmtree(workdir, ignore_errors=True)
+    body = _report(phases, raw, quick, seconds, warmup, loads)
+    if "**FAILED**" in body:
+        raise ChecksFailed(body)
+    return body
