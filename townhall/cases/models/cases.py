@@ -68,6 +68,13 @@ class Case(TimestampedModel):
                 condition=models.Q(decided_at__isnull=True),
                 name="case_queue_open_due",
             ),
+            # Search by the start of a postcode within the organisation ("DN4 7"): a range of this index
+            # (a pattern opclass, so LIKE 'DN47%' can use it on PostgreSQL; SQLite ignores opclasses).
+            models.Index(
+                fields=["organisation", "postcode_search"],
+                opclasses=["int8_ops", "varchar_pattern_ops"],
+                name="case_queue_postcode",
+            ),
         ]
 
     def __str__(self) -> str:
