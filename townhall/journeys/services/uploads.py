@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import secrets
 from typing import IO, Any, Protocol
 
@@ -17,8 +16,6 @@ from townhall.journeys.models import JourneySession, JourneyStatus, Upload
 
 DEFAULT_MAX_BYTES = 10 * 1024 * 1024
 DEFAULT_ACCEPT = ("application/pdf", "image/jpeg", "image/png")
-logger = logging.getLogger("townhall.journeys.uploads")
-
 NAMES = {"application/pdf": "PDF", "image/jpeg": "JPG", "image/png": "PNG", "image/heic": "HEIC", "image/gif": "GIF"}
 
 

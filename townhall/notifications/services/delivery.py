@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from functools import partial
+from functools import cache, partial
 
 import psycopg
 from django.db import connection, transaction
@@ -217,6 +217,15 @@ RETURNING notification_id
 """
 
 
+@cache
+def _accept_sql() -> str:
+    """The acceptance statement with its table names, built once (it runs for every message)."""
+    quote = connection.ops.quote_name
+    return _ACCEPT_SQL.format(
+        notification=quote(Notification._meta.db_table), event=quote(NotificationEvent._meta.db_table)
+    )
+
+
 def _accepted(notification: Notification, worker: str, claim: Claim, result: ProviderResult) -> str:
     now = timezone.now()
     status = Status.DELIVERED if result.outcome == "delivered" else Status.SENDING
@@ -225,10 +234,7 @@ def _accepted(notification: Notification, worker: str, claim: Claim, result: Pro
         # The same conditional UPDATE and event INSERT as below, as one statement: one round trip and, outside
         # a transaction, one commit, straight after the 250. (Fewer round trips also shorten the window in
         # which a crash would send the message again.)
-        sql = _ACCEPT_SQL.format(
-            notification=connection.ops.quote_name(Notification._meta.db_table),
-            event=connection.ops.quote_name(NotificationEvent._meta.db_table),
-        )
+        sql = _accept_sql()
         completed = now if status == Status.DELIVERED else None
         params = [
             *(str(status), now, completed, result.provider, result.provider_id, now),
