@@ -481,13 +481,19 @@ class _Server:
         raise RuntimeError("gunicorn did not answer within 60 s")
 
     def stop(self) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
+        stop_process(self.process)
         self.log.close()
+
+
+def stop_process(process: subprocess.Popen[bytes]) -> None:
+    """End ``process`` if it still runs: SIGTERM, and SIGKILL if it has not exited within 30 seconds."""
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
 
 
 def _drive_from_client(port: int | list[int], mode: str, key: str, warmup: float, seconds: float) -> dict[str, Any]:

@@ -63,6 +63,7 @@ from bench.journeys_bench import (
     _Results,
     _Server,
     missed_bin_body,
+    stop_process,
 )
 
 NAME = "soak"
@@ -435,13 +436,7 @@ class _Supervised:
         self.process = self._spawn()
 
     def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        stop_process(self.process)
         self.log.close()
 
 

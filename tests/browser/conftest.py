@@ -7,6 +7,8 @@ assets (``make assets``) and the database of a transactional test.
 - ``browser_type_launch_args`` (pytest-playwright's hook) launches Debian's Chromium headless.
 - ``new_page(width=..., javascript=..., language=...)`` opens a fresh context: a narrow viewport,
   JavaScript off, a language cookie; contexts are closed at the end of the test.
+- ``staff_pages(organisation, *roles)`` signs in a new staff member and returns an opener of pages
+  signed in as them, taking ``new_page``'s options: ``as_analyst(width=NARROWEST)``.
 - ``assert_accessible(page)`` runs axe-core with the WCAG 2.2 A and AA rules and fails with a
   readable list of the violations. axe-core needs timers, which Chromium stops when JavaScript is
   off; for such a page it checks a copy of the page's DOM, scripts removed, in a JavaScript-on
@@ -99,6 +101,24 @@ def signed_in(page: Page, client: Any, live_server: Any) -> Page:
         ]
     )
     return page
+
+
+@pytest.fixture
+def staff_pages(
+    make_staff: Any, verified_client: Any, live_server: Any, new_page: Callable[..., Page]
+) -> Callable[..., Callable[..., Page]]:
+    """Sign in a new staff member: ``as_analyst = staff_pages(county, Role.ANALYST)``; then
+    ``as_analyst(width=NARROWEST)`` opens a page (``new_page``'s options) signed in as that member."""
+
+    def sign_in(organisation: Any, *roles: Any) -> Callable[..., Page]:
+        client = verified_client(make_staff(organisation, *roles))
+
+        def open_page(**options: Any) -> Page:
+            return signed_in(new_page(**options), client, live_server)
+
+        return open_page
+
+    return sign_in
 
 
 def format_violations(violations: list[dict[str, Any]]) -> str:

@@ -5,4 +5,5 @@ from tests.browser.conftest import (  # noqa: F401
     assert_accessible_fixture,
     browser_type_launch_args,
     new_page,
+    staff_pages,
 )

@@ -9,7 +9,6 @@ from collections.abc import Callable
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import signed_in
 from townhall.cases.models import Case
 from townhall.core.roles import Role
 
@@ -19,16 +18,12 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 def test_caseworker_searches_opens_and_decides(
     county,
     open_case,
-    make_staff,
-    verified_client,
-    live_server,
-    new_page: Callable[..., Page],
+    staff_pages: Callable[..., Callable[..., Page]],
     assert_accessible: Callable[[Page], None],
 ) -> None:
     gwen = open_case()
     open_case(full_name="Ali Khan", postcode="DN9 9XX")
-    worker = make_staff(county, Role.CASEWORKER)
-    page = signed_in(new_page(width=320), verified_client(worker), live_server)
+    page = staff_pages(county, Role.CASEWORKER)(width=320)
 
     page.goto("/staff/cases/")
     expect(page.locator("h1")).to_have_text("Work queue")
@@ -56,18 +51,16 @@ def test_manager_assigns_in_bulk_without_javascript(
     county,
     open_case,
     make_staff,
-    verified_client,
-    live_server,
-    new_page: Callable[..., Page],
+    staff_pages: Callable[..., Callable[..., Page]],
     assert_accessible: Callable[[Page], None],
 ) -> None:
     cases = [open_case() for _ in range(3)]
     worker = make_staff(county, Role.CASEWORKER, username="rhys")
-    client = verified_client(make_staff(county, Role.TEAM_MANAGER))
-    checked = signed_in(new_page(), client, live_server)
+    as_manager = staff_pages(county, Role.TEAM_MANAGER)
+    checked = as_manager()
     checked.goto(f"/staff/cases/{county.slug}/")
     assert_accessible(checked)
-    page = signed_in(new_page(javascript=False), client, live_server)
+    page = as_manager(javascript=False)
     page.goto(f"/staff/cases/{county.slug}/")
     page.get_by_label(f"Select case {cases[0].reference}").check()
     page.get_by_label(f"Select case {cases[1].reference}").check()

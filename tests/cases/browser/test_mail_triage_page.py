@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import NARROWEST, signed_in
+from tests.browser.conftest import NARROWEST
 from tests.cases.test_mail_triage import stray  # noqa: F401  (the fixture: a reply waiting in triage)
 from townhall.core.roles import Role
 from townhall.notifications.models import InboundStatus
@@ -20,15 +20,11 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 def test_caseworker_files_a_stray_reply_on_its_case(
     county: Any,
     stray: Any,  # noqa: F811
-    make_staff: Any,
-    verified_client: Any,
-    live_server: Any,
-    new_page: Callable[..., Page],
+    staff_pages: Callable[..., Callable[..., Page]],
     assert_accessible: Callable[[Page], None],
 ) -> None:
     message, case = stray
-    client = verified_client(make_staff(county, Role.CASEWORKER))
-    page = signed_in(new_page(width=NARROWEST), client, live_server)
+    page = staff_pages(county, Role.CASEWORKER)(width=NARROWEST)
 
     page.goto(f"/staff/mail/{county.slug}/")
     expect(page.locator("h1")).to_have_text("Mail to triage")

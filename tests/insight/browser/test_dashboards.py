@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import NARROWEST, signed_in
+from tests.browser.conftest import NARROWEST
 from townhall.core.models import Organisation
 from townhall.core.roles import Role
 
@@ -29,14 +29,11 @@ def cases(county: Organisation, blue_badge: Any, place_case: Any) -> None:
 def test_team_manager_reads_the_dashboards_and_benchmarking(
     county: Organisation,
     cases: None,
-    make_staff: Any,
-    verified_client: Any,
-    live_server: Any,
-    new_page: Callable[..., Page],
+    staff_pages: Callable[..., Callable[..., Page]],
     assert_accessible: Callable[[Page], None],
 ) -> None:
-    client = verified_client(make_staff(county, Role.TEAM_MANAGER))
-    page = signed_in(new_page(width=NARROWEST), client, live_server)
+    as_manager = staff_pages(county, Role.TEAM_MANAGER)
+    page = as_manager(width=NARROWEST)
 
     page.goto(f"/staff/insight/{county.slug}/{PERIOD}")
     expect(page.locator("h1")).to_have_text("Insight across services")
@@ -55,7 +52,7 @@ def test_team_manager_reads_the_dashboards_and_benchmarking(
     expect(page.locator("#chart-time-table")).to_be_attached()
     assert_accessible(page)
 
-    wide = signed_in(new_page(), client, live_server)
+    wide = as_manager()
     wide.goto(f"/staff/insight/{county.slug}/blue-badge/{PERIOD}")
     expect(wide.locator("svg[role=img]").first).to_be_visible()
     assert_accessible(wide)
@@ -70,15 +67,11 @@ def test_team_manager_reads_the_dashboards_and_benchmarking(
 def test_analyst_sees_benchmarking_figures_at_320px(
     county: Organisation,
     cases: None,
-    make_staff: Any,
-    verified_client: Any,
-    live_server: Any,
-    new_page: Callable[..., Page],
+    staff_pages: Callable[..., Callable[..., Page]],
     assert_accessible: Callable[[Page], None],
 ) -> None:
     Organisation.objects.filter(pk=county.pk).update(benchmarking_opt_in=True)
-    client = verified_client(make_staff(county, Role.ANALYST))
-    page = signed_in(new_page(width=NARROWEST), client, live_server)
+    page = staff_pages(county, Role.ANALYST)(width=NARROWEST)
     page.goto(f"/staff/insight/{county.slug}/benchmarking/{PERIOD}")
     expect(page.locator("#lgsl-1088 caption")).to_contain_text("Apply for a Blue Badge")
     expect(page.locator("#lgsl-1088 tbody")).to_contain_text("(you)")
@@ -92,14 +85,10 @@ def test_analyst_sees_benchmarking_figures_at_320px(
 
 def test_organisation_admin_corrects_the_insight_settings(
     county: Organisation,
-    make_staff: Any,
-    verified_client: Any,
-    live_server: Any,
-    new_page: Callable[..., Page],
+    staff_pages: Callable[..., Callable[..., Page]],
     assert_accessible: Callable[[Page], None],
 ) -> None:
-    client = verified_client(make_staff(county, Role.ORGANISATION_ADMIN))
-    page = signed_in(new_page(), client, live_server)
+    page = staff_pages(county, Role.ORGANISATION_ADMIN)()
     page.goto(f"/staff/insight/{county.slug}/settings/")
     expect(page.locator("h1")).to_have_text("Unit costs and benchmarking")
     assert_accessible(page)

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import NARROWEST, signed_in
+from tests.browser.conftest import NARROWEST
 from townhall.core.models import Organisation
 from townhall.core.roles import Role
 
@@ -71,14 +71,10 @@ def test_resident_reads_a_dataset_and_the_index_in_welsh(
 def test_analyst_uses_the_staff_datasets_page(
     county: Organisation,
     published: Any,
-    make_staff: Any,
-    verified_client: Any,
-    live_server: Any,
-    new_page: Callable[..., Page],
+    staff_pages: Callable[..., Callable[..., Page]],
     assert_accessible: Callable[[Page], None],
 ) -> None:
-    client = verified_client(make_staff(county, Role.ANALYST))
-    page = signed_in(new_page(width=NARROWEST), client, live_server)
+    page = staff_pages(county, Role.ANALYST)(width=NARROWEST)
     page.goto(f"/staff/open-data/{county.slug}/")
     expect(page.locator("h1")).to_have_text("Open data")
     expect(page.get_by_role("heading", name="Service performance by month")).to_be_visible()

@@ -10,7 +10,6 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import signed_in
 from townhall.core.roles import Role
 from townhall.portfolio.models import Programme
 from townhall.portfolio.optimiser.files import write_xlsx
@@ -22,15 +21,11 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 def test_analyst_imports_solves_and_reads_the_roadmap(
     district: Any,
-    make_staff: Any,
-    verified_client: Any,
-    live_server: Any,
     tmp_path: Path,
-    new_page: Callable[..., Page],
+    staff_pages: Callable[..., Callable[..., Page]],
     assert_accessible: Callable[[Page], None],
 ) -> None:
-    client = verified_client(make_staff(district, Role.ANALYST))
-    page = signed_in(new_page(width=320), client, live_server)
+    page = staff_pages(district, Role.ANALYST)(width=320)
     workbook = tmp_path / "programme.xlsx"
     workbook.write_bytes(write_xlsx(PROGRAMME, ITEMS))
 
@@ -68,14 +63,10 @@ def test_analyst_imports_solves_and_reads_the_roadmap(
 
 def test_analyst_starts_a_programme_from_scratch_and_fixes_the_name(
     district: Any,
-    make_staff: Any,
-    verified_client: Any,
-    live_server: Any,
-    new_page: Callable[..., Page],
+    staff_pages: Callable[..., Callable[..., Page]],
     assert_accessible: Callable[[Page], None],
 ) -> None:
-    client = verified_client(make_staff(district, Role.ANALYST))
-    page = signed_in(new_page(width=320), client, live_server)
+    page = staff_pages(district, Role.ANALYST)(width=320)
 
     page.goto("/staff/portfolio/mid-downs/")
     page.get_by_role("link", name="Start a programme from scratch").click()
