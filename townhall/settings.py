@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import secrets
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 
@@ -180,8 +181,27 @@ STATIC_URL = "/static/"
 STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "staticfiles"))
 STATICFILES_DIRS = [BASE_DIR / "townhall" / "static"]
 MEDIA_ROOT = Path(os.environ.get("DOCUMENT_ROOT", VAR_DIR / "documents"))
+# Documents on the file system by default; DOCUMENT_STORAGE=s3 keeps them in an S3-compatible object store
+# (django-storages; credentials from the usual AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY). Files are private:
+# staff download them through the platform, which checks permission and audits every view.
+DOCUMENT_STORAGE = os.environ.get("DOCUMENT_STORAGE", "filesystem")
+if DOCUMENT_STORAGE == "s3":
+    _documents: dict[str, Any] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": os.environ.get("DOCUMENT_S3_BUCKET", "townhall-documents"),
+            "endpoint_url": os.environ.get("DOCUMENT_S3_ENDPOINT_URL") or None,
+            "region_name": os.environ.get("DOCUMENT_S3_REGION") or None,
+            "default_acl": "private",
+            "file_overwrite": False,  # as on the file system: a name in use gets another
+        },
+    }
+elif DOCUMENT_STORAGE == "filesystem":
+    _documents = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+else:  # a storage class's dotted path
+    _documents = {"BACKEND": DOCUMENT_STORAGE}
 STORAGES = {
-    "default": {"BACKEND": os.environ.get("DOCUMENT_STORAGE", "django.core.files.storage.FileSystemStorage")},
+    "default": _documents,
     "staticfiles": {
         "BACKEND": (
             "whitenoise.storage.CompressedManifestStaticFilesStorage"
