@@ -14,9 +14,10 @@ from townhall.catalogue.model import ServiceDefinition
 from townhall.core.services.audit import actor_label
 
 
-def record_event(case: Case, kind: str, *, actor: Any = None, when: datetime | None = None, **fields: Any) -> CaseEvent:
+def new_event(case: Case, kind: str, *, actor: Any = None, when: datetime | None = None, **fields: Any) -> CaseEvent:
+    """A timeline entry, not yet saved (a service writing several saves them together)."""
     user = actor if actor is not None and getattr(actor, "is_authenticated", False) else None
-    return CaseEvent.objects.create(
+    return CaseEvent(
         organisation_id=case.organisation_id,
         case=case,
         kind=kind,
@@ -25,6 +26,12 @@ def record_event(case: Case, kind: str, *, actor: Any = None, when: datetime | N
         actor_label=actor_label(actor, "Townhall"),
         **fields,
     )
+
+
+def record_event(case: Case, kind: str, *, actor: Any = None, when: datetime | None = None, **fields: Any) -> CaseEvent:
+    event = new_event(case, kind, actor=actor, when=when, **fields)
+    event.save(force_insert=True)
+    return event
 
 
 def case_map(case: Case, definition: ServiceDefinition) -> dict[str, Any]:
@@ -65,24 +72,36 @@ def set_due_date(case: Case, definition: ServiceDefinition) -> None:
     case.due_on = clocks.due_date(timezone.localdate(case.received_at), days, case.paused_working_days)
 
 
-def apply_rules(case: Case, definition: ServiceDefinition, event: str, now: datetime) -> list[RuleFired]:
-    """Run the automatic rules for ``event`` and record each one that fired on the timeline."""
+def run_case_rules(
+    case: Case, definition: ServiceDefinition, event: str, now: datetime
+) -> tuple[list[RuleFired], list[CaseEvent]]:
+    """Run the automatic rules for ``event`` on the case in memory: the firings and their unsaved timeline events."""
     fired = run_rules(definition.workflow, event, case.state, case.answers, case_map(case, definition))
+    events = []
     for firing in fired:
         if firing.target != firing.source:
             enter_state(case, definition, firing.target, now)
         if firing.assign_team:
             case.team = firing.assign_team
-        record_event(
-            case,
-            CaseEventKind.RULE,
-            when=now,
-            from_state=firing.source,
-            to_state=firing.target,
-            transition=firing.transition_id or "",
-            rule=firing.rule_id,
-            data={"on": firing.on, "assign_team": firing.assign_team or ""},
+        events.append(
+            new_event(
+                case,
+                CaseEventKind.RULE,
+                when=now,
+                from_state=firing.source,
+                to_state=firing.target,
+                transition=firing.transition_id or "",
+                rule=firing.rule_id,
+                data={"on": firing.on, "assign_team": firing.assign_team or ""},
+            )
         )
+    return fired, events
+
+
+def apply_rules(case: Case, definition: ServiceDefinition, event: str, now: datetime) -> list[RuleFired]:
+    """Run the automatic rules for ``event`` and record each one that fired on the timeline."""
+    fired, events = run_case_rules(case, definition, event, now)
+    CaseEvent.objects.bulk_create(events)
     return fired
 
 

@@ -17,7 +17,8 @@ def _phone_number(case: Case, definition: ServiceDefinition) -> str:
     return ""
 
 
-def personalisation(case: Case, definition: ServiceDefinition) -> dict[str, Any]:
+def personalisation(case: Case, definition: ServiceDefinition, reason: str | None = None) -> dict[str, Any]:
+    """The ((placeholder)) values for a case. ``reason`` is the last decision's, looked up when None."""
     language = case.language
     data: dict[str, Any] = {
         key: value for key, value in case.answers.items() if isinstance(value, str | int | float | bool)
@@ -33,15 +34,19 @@ def personalisation(case: Case, definition: ServiceDefinition) -> dict[str, Any]
             "due_on": case.due_on.isoformat() if case.due_on else "",
         }
     )
-    data.update(_definition_case_fields(case, definition))
+    data.update(_definition_case_fields(case, definition, reason))
     return data
 
 
-def _definition_case_fields(case: Case, definition: ServiceDefinition) -> dict[str, Any]:
+def _last_reason(case: Case) -> str:
+    if not case.pk:
+        return ""
+    decided = case.events.filter(kind="transition").exclude(text="").order_by("-occurred_at", "-pk").first()
+    return decided.text if decided else ""
+
+
+def _definition_case_fields(case: Case, definition: ServiceDefinition, reason: str | None) -> dict[str, Any]:
     """The case fields the definition format names for ((placeholders)) (docs/definitions.md)."""
-    decided = None
-    if case.pk:
-        decided = case.events.filter(kind="transition").exclude(text="").order_by("-occurred_at", "-pk").first()
     fee = definition.fee
     return {
         "resident_name": case.resident_name,
@@ -49,15 +54,18 @@ def _definition_case_fields(case: Case, definition: ServiceDefinition) -> dict[s
         "organisation_name": case.organisation.name,
         "due_date": f"{case.due_on.day} {case.due_on:%B %Y}" if case.due_on else "",
         "received_on": f"{case.received_at.day} {case.received_at:%B %Y}" if case.received_at else "",
-        "reason": decided.text if decided else "",
+        "reason": _last_reason(case) if reason is None else reason,
         "fee": f"£{fee.amount_pence / 100:,.2f}" if fee else "",
     }
 
 
-def queue_notifications(case: Case, definition: ServiceDefinition, events: list[str]) -> int:
+def queue_notifications(
+    case: Case, definition: ServiceDefinition, events: list[str], *, reason: str | None = None
+) -> int:
     """Queue every notification the definition sets for these events. Returns how many were queued.
 
     Runs inside the caller's transaction: the outbox row commits with the change that caused it.
+    ``reason`` is the last decision's reason when the caller knows it ("" for a case just opened).
     """
     from townhall.notifications.services import notification_queue, render_template
 
@@ -72,7 +80,7 @@ def queue_notifications(case: Case, definition: ServiceDefinition, events: list[
             if not to:
                 continue
             template = templates[trigger.template]
-            values = values if values is not None else personalisation(case, definition)
+            values = values if values is not None else personalisation(case, definition, reason)
             language = case.language if case.language in definition.languages else "en"
             notification_queue(
                 organisation=case.organisation,

@@ -8,9 +8,9 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from townhall.cases.models import Case, CaseEventKind, Channel
+from townhall.cases.models import Case, CaseEvent, CaseEventKind, Channel
 from townhall.cases.references import is_reference, new_reference
-from townhall.cases.services._steps import apply_rules, enter_state, notification_events, record_event, set_due_date
+from townhall.cases.services._steps import enter_state, new_event, notification_events, run_case_rules, set_due_date
 from townhall.cases.services.notify import queue_notifications
 from townhall.catalogue.model import ServiceDefinition
 from townhall.catalogue.models import DefinitionStatus, DefinitionVersion
@@ -94,7 +94,7 @@ def case_open(
     definition = version.definition()
     language = language if language in definition.languages else "en"
     now = timezone.now()
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):  # no savepoint: nothing here is retried on its own
         case = Case(
             organisation=organisation,
             version=version,
@@ -113,12 +113,14 @@ def case_open(
         case.postcode_search = normalise_postcode(case.postcode)
         set_due_date(case, definition)
         enter_state(case, definition, definition.workflow.start, now)
-        case.save()
-        record_event(case, CaseEventKind.OPENED, actor=actor, when=now, to_state=case.state, data={"channel": channel})
-        fired = apply_rules(case, definition, "submitted", now)
-        if fired:
-            case.save()
-        queue_notifications(case, definition, ["submitted", *notification_events(fired)])
+        opened = new_event(
+            case, CaseEventKind.OPENED, actor=actor, when=now, to_state=case.state, data={"channel": channel}
+        )
+        # The "submitted" rules run before the case is first written, so it is written once, as they left it.
+        fired, rule_events = run_case_rules(case, definition, "submitted", now)
+        case.save(force_insert=True)
+        CaseEvent.objects.bulk_create([opened, *rule_events])
+        queue_notifications(case, definition, ["submitted", *notification_events(fired)], reason="")
         audit_record(
             organisation=organisation,
             actor=actor,

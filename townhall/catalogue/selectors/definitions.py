@@ -39,7 +39,8 @@ def published_version(
         versions = versions.filter(status=DefinitionStatus.PUBLISHED)
     else:
         versions = versions.filter(status__in=PUBLIC_STATUSES, number=version)
-    found = list(versions.order_by("-number")[:50])
+    # The large columns are read only when needed: the document once per process (DefinitionVersion.definition).
+    found = list(versions.defer("source", "document", "findings").order_by("-number")[:50])
     if not found:
         raise NotFound(f"No published definition {service_slug!r}", code="definition_not_found")
     owners = {v.service.organisation_id for v in found}

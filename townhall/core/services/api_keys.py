@@ -77,12 +77,11 @@ def api_key_authenticate(secret: str) -> ApiKey | None:
     """The live key for a secret, or None. Constant-time in the secret: only its digest is looked up."""
     if not secret.startswith(KEY_PREFIX):
         return None
-    key = (
-        ApiKey.objects.select_related("user", "organisation")
-        .filter(digest=_digest(secret), revoked_at__isnull=True, organisation__is_active=True)
-        .first()
-    )
-    if key is None:
+    try:  # the digest is unique: a plain get, with no ordering to build
+        key = ApiKey.objects.select_related("user", "organisation").get(
+            digest=_digest(secret), revoked_at__isnull=True, organisation__is_active=True
+        )
+    except ApiKey.DoesNotExist:
         return None
     now = timezone.now()
     if key.last_used_at is None or (now - key.last_used_at).total_seconds() > 60:
