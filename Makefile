@@ -32,12 +32,13 @@ var/.migrated: $(BIN)/.installed $(wildcard townhall/*/migrations/*.py)
 	$(BIN)/python manage.py migrate --no-input
 	@mkdir -p var && touch $@
 
-## run: the web server and a task worker on SQLite at http://localhost:$(PORT)
+## run: the web server, a task worker and a delivery worker on SQLite at http://localhost:$(PORT)
 run: setup
 	@$(BIN)/python manage.py demo_signins
 	@echo "Townhall at http://localhost:$(PORT) (Ctrl-C stops it)"
 	@trap 'kill 0' EXIT INT TERM; \
 	  $(BIN)/python manage.py db_worker --queue-name '*' --interval 0.5 & \
+	  $(BIN)/python manage.py deliver_notifications & \
 	  $(BIN)/python manage.py runserver 0.0.0.0:$(PORT) --noreload
 
 ## test: lint, types, architecture, migrations, OpenAPI drift, then every test

@@ -193,16 +193,6 @@ def test_task_is_safe_to_run_twice(district: Any, django_capture_on_commit_callb
     assert n.attempts == 1
 
 
-def test_queue_enqueues_the_delivery_task_after_commit(district: Any, django_capture_on_commit_callbacks: Any) -> None:
-    from django_tasks_db.models import DBTaskResult
-
-    with django_capture_on_commit_callbacks(execute=True):
-        [n] = queue_emails(district, 1)
-    task = DBTaskResult.objects.get()
-    assert task.args_kwargs["kwargs"] == {"notification_id": n.pk}
-    assert task.queue_name == "notifications"
-
-
 def test_deliver_notifications_command_runs_once(district: Any) -> None:
     from io import StringIO
 

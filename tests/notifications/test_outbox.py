@@ -28,7 +28,9 @@ def test_render_template_names_missing_placeholders() -> None:
 def test_queue_writes_row_and_delivers_after_commit(
     district: Any, deliver_due: Any, django_capture_on_commit_callbacks: Any
 ) -> None:
-    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+    from django_tasks_db.models import DBTaskResult
+
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
         notification = notification_queue(
             organisation=district,
             channel="email",
@@ -38,7 +40,8 @@ def test_queue_writes_row_and_delivers_after_commit(
             case_reference="HX7K-9M3T",
             kind="submitted",
         )
-    assert len(callbacks) == 1
+    assert callbacks == []  # the row is the hand-off: no task, no other after-commit work
+    assert not DBTaskResult.objects.exists()
     assert notification.status == Status.CREATED
     assert notification.reference.startswith("th-")
     assert deliver_due() == {notification.pk: Status.DELIVERED}
@@ -103,14 +106,12 @@ def test_sms_in_quiet_hours_waits_until_morning(district: Any, settings: Any) ->
     assert email.next_attempt_at == evening
 
 
-def test_scheduled_message_enqueues_a_deferred_task(district: Any, django_capture_on_commit_callbacks: Any) -> None:
-    from django_tasks_db.models import DBTaskResult
-
+def test_scheduled_message_waits_for_its_time(district: Any, deliver_due: Any) -> None:
     later = timezone.now() + timedelta(hours=1)
-    with django_capture_on_commit_callbacks(execute=True):
-        n = notification_queue(
-            organisation=district, channel="email", to="a@example.test", subject="s", body="b", send_after=later
-        )
-    task = DBTaskResult.objects.get()
-    assert task.run_after == later
-    assert task.args_kwargs["kwargs"] == {"notification_id": n.pk}
+    n = notification_queue(
+        organisation=district, channel="email", to="a@example.test", subject="s", body="b", send_after=later
+    )
+    assert n.next_attempt_at == later
+    assert deliver_due() == {}  # not due yet: no worker takes it before its time
+    n.refresh_from_db()
+    assert n.status == Status.CREATED and n.attempts == 0

@@ -1,11 +1,15 @@
-"""Queueing a message: a row in the caller's transaction, delivered by a task after commit."""
+"""Queueing a message: a row in the caller's transaction, the outbox that delivery workers drain.
+
+The row is the whole hand-off. ``manage.py deliver_notifications`` loops claim due rows (ADR 0010); no task
+is enqueued per message, so a message is offered to one delivery path, not two, and queueing one costs the
+caller two INSERTs inside a transaction it already has.
+"""
 
 from __future__ import annotations
 
 import re
 import uuid
 from datetime import datetime
-from functools import partial
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import validate_email
@@ -74,6 +78,8 @@ def notification_queue(
 ) -> Notification:
     """Queue one message inside the caller's transaction; it is delivered after commit (never if rolled back).
 
+    A delivery worker sends it once the transaction has committed and ``next_attempt_at`` has come.
+
     Text messages are held through quiet hours (``NOTIFICATIONS_SMS_QUIET_HOURS``, default 21:00–08:00
     Europe/London); ``send_after`` schedules either channel for later. No audit event: the write that
     caused the message records its own, and failures are audited when they happen.
@@ -86,7 +92,7 @@ def notification_queue(
         raise ValidationFailed("An email needs a subject", code="empty_subject")
     recipient = normalise_recipient(channel, to)
     now = timezone.now()
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):  # joins the caller's transaction; no savepoint to pay for
         notification = Notification.objects.create(
             organisation=organisation,
             channel=channel,
@@ -106,7 +112,6 @@ def notification_queue(
         NotificationEvent.objects.create(
             notification=notification, occurred_at=now, status=Status.CREATED, detail=_created_detail(notification)
         )
-        transaction.on_commit(partial(_enqueue_delivery, notification.pk, notification.next_attempt_at))
     return notification
 
 
@@ -114,14 +119,3 @@ def _created_detail(notification: Notification) -> str:
     if notification.next_attempt_at > notification.created_at:
         return f"Scheduled for {notification.next_attempt_at.isoformat()}"
     return ""
-
-
-def _enqueue_delivery(notification_id: int, run_after: datetime) -> None:
-    from townhall.notifications.tasks import deliver_task
-
-    task = deliver_task
-    if run_after > timezone.now():
-        if not deliver_task.get_backend().supports_defer:
-            return  # this backend cannot wait; the deliver_notifications loop sends it when it is due
-        task = deliver_task.using(run_after=run_after)
-    task.enqueue(notification_id=notification_id)
