@@ -267,19 +267,32 @@ if PRODUCTION:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 # --- Operations (townhall/core/ops; docs/operations.md) ----------------------------------
-# Caches hold the rate-limit counters, so production needs one shared by every web process:
-# the database cache (run `manage.py createcachetable`) unless CACHE_BACKEND names another.
-CACHES = {
-    "default": {
-        "BACKEND": os.environ.get(
-            "CACHE_BACKEND",
-            "django.core.cache.backends.db.DatabaseCache"
-            if PRODUCTION
-            else "django.core.cache.backends.locmem.LocMemCache",
-        ),
-        "LOCATION": os.environ.get("CACHE_LOCATION", "townhall_cache" if PRODUCTION else "townhall"),
+# Caches hold the rate-limit counters, so production needs one shared by every web process: Redis when
+# REDIS_URL is set (advised: two round trips per counted request, nothing written to PostgreSQL), else the
+# database cache (run `manage.py createcachetable`), unless CACHE_BACKEND names another.
+REDIS_URL = os.environ.get("REDIS_URL", "")
+if REDIS_URL and "CACHE_BACKEND" not in os.environ:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            # Short timeouts: if Redis stops answering, rate-limited requests are refused (503) within a
+            # second or two instead of hanging a web thread.
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+        }
     }
-}
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": os.environ.get(
+                "CACHE_BACKEND",
+                "django.core.cache.backends.db.DatabaseCache"
+                if PRODUCTION
+                else "django.core.cache.backends.locmem.LocMemCache",
+            ),
+            "LOCATION": os.environ.get("CACHE_LOCATION", "townhall_cache" if PRODUCTION else "townhall"),
+        }
+    }
 RATELIMIT_USE_CACHE = "default"
 RATELIMIT_ENABLE = _env_bool("RATELIMIT_ENABLE", True)
 RATELIMIT_RESIDENT_POST = os.environ.get("RATELIMIT_RESIDENT_POST", "60/m")  # per client address

@@ -140,3 +140,62 @@ def test_the_client_address_comes_from_our_own_proxy_only(rf: Any) -> None:
     assert client_ip(request) == "10.0.0.5"  # no trusted proxy configured: the header is ignored
     with override_settings(TRUSTED_PROXY_COUNT=1):
         assert client_ip(request) == "203.0.113.7"  # the entry our proxy appended, not the spoofed first one
+
+
+def _redis_answers() -> bool:
+    import socket
+
+    try:
+        with socket.create_connection(("127.0.0.1", 6379), timeout=0.5):
+            return True
+    except OSError:
+        return False
+
+
+def _redis_cache(url: str) -> dict[str, Any]:
+    import uuid
+
+    return {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": url,
+            "KEY_PREFIX": f"test-{uuid.uuid4().hex}",  # parallel test workers never share counters
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+        }
+    }
+
+
+@pytest.mark.django_db
+@pytest.mark.skipif(not _redis_answers(), reason="no Redis at 127.0.0.1:6379 (a fresh machine); CI has one")
+def test_counters_in_a_real_redis_limit_the_api(client: Client) -> None:
+    with override_settings(CACHES=_redis_cache("redis://127.0.0.1:6379/15")):
+        statuses = [client.get(API, REMOTE_ADDR="198.51.100.9").status_code for _ in range(4)]
+        assert statuses == [200, 200, 200, 429]
+        assert client.get(API, REMOTE_ADDR="198.51.100.10").status_code == 200
+
+
+@pytest.mark.django_db
+def test_an_unreachable_redis_fails_closed(client: Client) -> None:
+    import socket
+
+    with socket.socket() as unused:  # a port nothing listens on: the connection is refused at once
+        unused.bind(("127.0.0.1", 0))
+        port = unused.getsockname()[1]
+    with override_settings(CACHES=_redis_cache(f"redis://127.0.0.1:{port}/0")):
+        response = client.get(API)
+    assert response.status_code == 503 and response.json()["code"] == "rate_limit_unavailable"
+
+
+def test_redis_url_chooses_the_redis_cache() -> None:
+    import json
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k not in {"CACHE_BACKEND", "DJANGO_SETTINGS_MODULE"}}
+    env["REDIS_URL"] = "redis://cache.internal:6379/0"
+    code = "import json; from townhall import settings; print(json.dumps(settings.CACHES['default']))"
+    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+    found = json.loads(done.stdout.strip().splitlines()[-1])
+    assert found["BACKEND"] == "django.core.cache.backends.redis.RedisCache"
+    assert found["LOCATION"] == "redis://cache.internal:6379/0"
