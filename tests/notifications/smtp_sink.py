@@ -23,6 +23,7 @@ class CountingHandler:
             int
         ] = []  # id of the SMTP session each message came in on  # wall clock when each message's final dot arrived
         self.envelopes: list[tuple[str, list[str]]] = []
+        self.raw: list[tuple[list[str], bytes]] = []  # MAIL FROM options and the DATA bytes, as they arrived
         self.temporary_failures = 0  # answer 451 to the next N messages
         self.permanent_rcpt: set[str] = set()
         self.rcpt_delay = 0.0
@@ -46,6 +47,7 @@ class CountingHandler:
             self.times.append(time.time())
             self.sessions.append(id(session))
             self.envelopes.append((envelope.mail_from, list(envelope.rcpt_tos)))
+            self.raw.append((list(envelope.mail_options), envelope.original_content))
         return "250 2.0.0 Queued"
 
     def message_ids(self) -> Counter[str]:

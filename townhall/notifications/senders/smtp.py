@@ -1,6 +1,10 @@
 """Email through an SMTP relay with Django's email backend. Message-ID comes from our reference, so a
 resend after a crash carries the same Message-ID; Reply-To is a signed reply+<token> address.
 
+Django's SMTP backend opens the connection (TLS, login) and keeps it; each message is written to its smtplib
+connection as the bytes Django's ``EmailMessage`` would have produced, built by senders/mime.py at a fraction
+of the CPU (tests/notifications/test_smtp_mime.py compares them). Any other backend gets Django's own message.
+
 The connection stays open between messages (one per worker thread), so after the relay's 250 the worker
 records the acceptance at once, without waiting for a QUIT round trip: that keeps the window in which a
 crash could send a message twice as short as we can make it (docs/adr/0010-notification-outbox.md).
@@ -12,7 +16,6 @@ import contextlib
 import smtplib
 import threading
 import time
-from email.policy import Compat32
 from typing import Any
 
 from django.conf import settings
@@ -25,28 +28,23 @@ from townhall.notifications.senders.base import (
     ProviderResult,
     TechnicalFailure,
 )
+from townhall.notifications.senders.mime import (
+    ENCODING,
+    SHORT_ASCII_HEADERS,
+    email_bytes,
+    envelope_address,
+    envelope_from,
+)
+
+__all__ = ["SHORT_ASCII_HEADERS", "SmtpSender", "close_connections", "message_id_for"]
 
 _local = threading.local()
 IDLE_CHECK_SECONDS = 10.0
 
 
-class ShortAsciiHeaders(Compat32):
-    """Django's header policy (compat32), except that a header whose value is short, printable ASCII is written
-    as it is. compat32 builds an ``email.header.Header`` for every header only to find that such a value needs
-    no folding or encoding: a fifth of a delivery worker's CPU in the issue 5 benchmark. Anything else (long,
-    non-ASCII, a ``Header``) goes through compat32 unchanged. tests/notifications/test_smtp_headers.py checks
-    that the bytes are the same as compat32's."""
-
-    def fold_binary(self, name: str, value: Any) -> bytes:
-        if isinstance(value, str) and value.isascii() and value.isprintable() and len(name) + len(value) + 2 <= 78:
-            return f"{name}: {value}{self.linesep}".encode("ascii")
-        return super().fold_binary(name, value)
-
-
-SHORT_ASCII_HEADERS = ShortAsciiHeaders()
-
-
 class _Email(EmailMessage):
+    """Django's message with our header policy: what a backend other than Django's SMTP one is given."""
+
     def message(self, **kwargs: Any) -> Any:
         built = super().message(**kwargs)
         built.policy = SHORT_ASCII_HEADERS  # the body and any attachments keep Django's own
@@ -109,17 +107,15 @@ class SmtpSender:
         headers = {"Message-ID": message_id, "X-Townhall-Reference": message.reference, **message.headers}
         if message.language:
             headers["Content-Language"] = message.language
-        email = _Email(
-            subject=message.subject,
-            body=message.body,
-            from_email=self.from_email,
-            to=[message.to],
-            reply_to=[message.reply_to] if message.reply_to else None,
-            headers=headers,
-        )
         try:
-            connection = _cached_connection(self.backend, self.timeout)
-            sent = connection.send_messages([email])
+            backend = _cached_connection(self.backend, self.timeout)
+            relay = getattr(backend, "connection", None)
+            if isinstance(relay, smtplib.SMTP) and settings.DEFAULT_CHARSET == ENCODING:
+                # Django's SMTP backend: give its open smtplib connection the bytes Django would have built
+                # (senders/mime.py says how they are the same, only cheaper to make).
+                sent = self._send_bytes(relay, message, headers)
+            else:  # any other backend (console, locmem, a third party's) gets Django's own EmailMessage
+                sent = backend.send_messages([self._django_email(message, headers)])
         except smtplib.SMTPRecipientsRefused as exc:
             codes = [code for code, _ in exc.recipients.values()]
             if codes and all(400 <= code < 500 for code in codes):
@@ -137,6 +133,31 @@ class SmtpSender:
         if not sent:
             raise TechnicalFailure("The SMTP relay did not take the message")
         return ProviderResult(provider=self.name, provider_id=message_id, outcome="delivered")
+
+    def _send_bytes(self, relay: smtplib.SMTP, message: OutgoingMessage, headers: dict[str, str]) -> int:
+        """What Django's ``EmailBackend._send`` does for one message, with the message built by ``email_bytes``."""
+        if not message.to:
+            return 0  # Django sends nothing to no one
+        data = email_bytes(
+            subject=message.subject,
+            body=message.body,
+            from_email=self.from_email,
+            to=[message.to],
+            reply_to=[message.reply_to] if message.reply_to else [],
+            headers=headers,
+        )
+        relay.sendmail(envelope_from(self.from_email), [envelope_address(message.to)], data)
+        return 1
+
+    def _django_email(self, message: OutgoingMessage, headers: dict[str, str]) -> EmailMessage:
+        return _Email(
+            subject=message.subject,
+            body=message.body,
+            from_email=self.from_email,
+            to=[message.to],
+            reply_to=[message.reply_to] if message.reply_to else None,
+            headers=headers,
+        )
 
     def send_sms(self, message: OutgoingMessage) -> ProviderResult:
         raise PermanentFailure("This organisation sends through SMTP, which cannot send text messages")
