@@ -26,15 +26,22 @@ def _versions() -> QuerySet[DefinitionVersion]:
 
 
 def published_version(
-    *, organisation_code: str | None = None, service_slug: str, version: int | None = None
+    *,
+    organisation_code: str | None = None,
+    organisation_slug: str | None = None,
+    service_slug: str,
+    version: int | None = None,
 ) -> DefinitionVersion:
     """A published definition: the newest one new journeys use, or (by number) any version ever published.
 
-    Without ``organisation_code`` the slug must name one organisation's service.
+    The organisation is named by its code or by the slug in its addresses; without either the service's
+    slug must name one organisation's service.
     """
     versions = _versions().filter(service__slug=service_slug, service__organisation__is_active=True)
     if organisation_code is not None:
         versions = versions.filter(service__organisation__code=organisation_code)
+    if organisation_slug is not None:
+        versions = versions.filter(service__organisation__slug=organisation_slug)
     if version is None:
         versions = versions.filter(status=DefinitionStatus.PUBLISHED)
     else:

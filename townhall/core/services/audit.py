@@ -37,9 +37,10 @@ def actor_label(actor: Actor, fallback: str = "system") -> str:
 
 
 def _locked_head(key: str) -> AuditChain:
-    head = AuditChain.objects.select_for_update().filter(key=key).first()
-    if head is not None:
-        return head
+    try:  # the key is unique: a plain get, with no ordering to build
+        return AuditChain.objects.select_for_update().get(key=key)
+    except AuditChain.DoesNotExist:
+        pass
     try:
         with transaction.atomic():
             AuditChain.objects.get_or_create(key=key)
@@ -135,7 +136,7 @@ def audit_record(
         )
         held.append(event)
         return event
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):  # joins the write it records; no savepoint
         key = chain_key(organisation)
         head = _locked_head(key)
         user = actor if actor is not None and getattr(actor, "is_authenticated", False) else None

@@ -18,21 +18,26 @@ def public_service(*, organisation_slug: str, service_slug: str) -> DefinitionVe
     """The newest published version of a service, as residents see it. Unknown ones are ``NotFound``."""
     from townhall.catalogue.selectors.definitions import published_version
 
-    organisation = Organisation.objects.filter(slug=organisation_slug, is_active=True).first()
-    if organisation is None or is_staff_only(service_slug):
+    if is_staff_only(service_slug):
         raise NotFound("No such service", code="service_not_found")
-    return published_version(organisation_code=organisation.code, service_slug=service_slug)
+    try:
+        return published_version(organisation_slug=organisation_slug, service_slug=service_slug)
+    except NotFound as exc:
+        raise NotFound("No such service", code="service_not_found") from exc
 
 
 def journey_for_token(*, token: str | None, version: DefinitionVersion) -> JourneySession | None:
     """The journey the browser's session points at, if it is on this service."""
     if not token:
         return None
-    return (
-        JourneySession.objects.select_related("version__service__organisation", "organisation")
-        .filter(token=token, version__service=version.service)
+    journey = (
+        JourneySession.objects.select_related("organisation")
+        .filter(token=token, version__service_id=version.service_id)
         .first()
     )
+    if journey is not None and journey.version_id == version.pk:
+        journey.version = version  # usually the version just read: no need to read it again
+    return journey
 
 
 def submission_for_journey(*, session: JourneySession) -> Submission:
