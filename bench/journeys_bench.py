@@ -42,6 +42,8 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
+from bench.cpu import CpuMeter, children
+
 NAME = "journeys"
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -55,6 +57,8 @@ THREADS = 4
 PG_ADMIN_URL = "postgres://postgres@127.0.0.1:5432/postgres"
 PG_BENCH_DB = "townhall_bench_journeys"
 PG_URL = f"postgres://postgres@127.0.0.1:5432/{PG_BENCH_DB}"
+REDIS_URL = "redis://127.0.0.1:6379/7"  # a database of its own, emptied before each run
+RAMP_SECONDS = 1.0  # of a measured run, while its clients connect: counted in CPU, not in rates or latencies
 
 GOALS = {"api_rate": 300.0, "api_p95_ms": 150.0, "page_p95_ms": 50.0}
 
@@ -141,6 +145,8 @@ class _Results:
     journey_seconds: list[float] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     requests: int = 0
+    all_requests: int = 0  # every response, warm-up included (for CPU per request)
+    all_completed: int = 0  # every submission or journey finished, warm-up included
 
 
 class _Clock:
@@ -164,6 +170,7 @@ async def _timed(
 ) -> tuple[int, list[tuple[str, str]], bytes]:
     began = time.perf_counter()
     response = await conn.request(method, path, headers, body)
+    results.all_requests += 1
     if clock.inside(began):
         results.latencies.setdefault(label, []).append(time.perf_counter() - began)
         results.requests += 1
@@ -210,7 +217,9 @@ async def _api_client(n: int, port: int, key: str, clock: _Clock, results: _Resu
             continue
         if status != 201:
             results.errors.append(f"api: HTTP {status}: {content[:200]!r}")
-        elif clock.inside(began):
+            continue
+        results.all_completed += 1
+        if clock.inside(began):
             results.completed += 1
     await conn.close()
 
@@ -323,6 +332,7 @@ async def _page_client(n: int, port: int, clock: _Clock, results: _Results) -> N
             results.errors.append(f"pages: {type(exc).__name__}: {exc}")
             await conn.close()
             continue
+        results.all_completed += 1
         if clock.inside(began):
             results.completed += 1
             results.journey_seconds.append(time.perf_counter() - began)
@@ -349,6 +359,9 @@ async def _drive(
         "journey_seconds": results.journey_seconds,
         "errors": len(results.errors),
         "first_errors": results.errors[:5],
+        "all_requests": results.all_requests,
+        "all_completed": results.all_completed,
+        "cpu_seconds": time.process_time(),  # the client's own CPU, warm-up included
     }
 
 
@@ -394,10 +407,27 @@ def _env(var_dir: Path, database_url: str, *, production: bool) -> dict[str, str
     if production:
         # Persistent connections, as a production deployment sets them (docs/operations.md: CONN_MAX_AGE).
         env.update(DJANGO_ENV="production", DEBUG="0", CONN_MAX_AGE="60")
-        # Rate limits stay on (their counters cost queries too), raised so 50 residents behind one
-        # loopback address are not refused as one abusive client would be.
+        # Rate limits stay on (their counters cost round trips too), raised so 50 residents behind one
+        # loopback address are not refused as one abusive client would be. The counters live in Redis, as
+        # docs/operations.md advises for production, when one answers here; else in the database cache.
         env.update(RATELIMIT_API_IP="1000000/m", RATELIMIT_API_KEY="1000000/m", RATELIMIT_RESIDENT_POST="1000000/m")
+        if _redis_answers():
+            env["REDIS_URL"] = REDIS_URL
     return env
+
+
+def _redis_answers() -> bool:
+    try:
+        import redis
+
+        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1).flushdb()  # the benchmark's own database
+        return True
+    except Exception:
+        return False
+
+
+def counter_store(env: dict[str, str]) -> str:
+    return "Redis" if env.get("REDIS_URL") else "the database cache"
 
 
 def _manage(env: dict[str, str], *args: str) -> str:
@@ -623,6 +653,7 @@ class _Figures:
     raw_rate: float
     api: dict[str, Any]
     pages: dict[str, Any]
+    counters: str = ""
     server_errors: list[str] = field(default_factory=list)
 
     @property
@@ -643,6 +674,10 @@ class _Figures:
     def submit_ms(self, p: float) -> float:
         return _pct(self.pages["latencies"].get("submit", []), p)
 
+    def cpu_ms(self, phase: dict[str, Any], group: str, per: str) -> float:
+        """CPU milliseconds a group of processes spent per submission (``per="all_completed"``) or request."""
+        return 1000 * float(phase["cpu"][group]) / max(1, int(phase[per]))
+
 
 def _measure(engine: str, workdir: Path, database_url: str, *, warmup: float, seconds: float, raw_seconds: float):  # type: ignore[no-untyped-def]
     var_dir = workdir / engine
@@ -655,12 +690,40 @@ def _measure(engine: str, workdir: Path, database_url: str, *, warmup: float, se
     prod = _env(var_dir, database_url, production=True)
     _production_ready(var_dir, prod)
     server = _Server(prod, workdir / f"gunicorn-{engine}.log")
+    meter = CpuMeter(
+        {
+            "web": lambda: [server.process.pid, *children(server.process.pid)],
+            "database": _pg_backends if engine == "postgresql" else list,  # SQLite works inside the web processes
+        }
+    )
     try:
-        api = _drive_from_client(server.port, "api", key, warmup, seconds)
-        pages = _drive_from_client(server.port, "pages", key, warmup, seconds)
+        phases = {}
+        for mode in ("api", "pages"):
+            # Warm-up in a client run of its own, so the CPU measured next is the steady state's, not every
+            # worker process's first parse of the definitions, CEL programs and templates.
+            _drive_from_client(server.port, mode, key, 0.0, warmup)
+            meter.start()
+            phases[mode] = _drive_from_client(server.port, mode, key, RAMP_SECONDS, seconds)
+            meter.stop()
+            phases[mode]["cpu"] = {**meter.used, "client": phases[mode]["cpu_seconds"]}
     finally:
         server.stop()
-    return _Figures(engine=engine, raw_rate=raw, api=api, pages=pages, server_errors=_logged_errors(server.log.name))
+    return _Figures(
+        engine=engine,
+        raw_rate=raw,
+        api=phases["api"],
+        pages=phases["pages"],
+        counters=counter_store(prod),
+        server_errors=_logged_errors(server.log.name),
+    )
+
+
+def _pg_backends() -> list[int]:
+    import psycopg
+
+    with psycopg.connect(PG_ADMIN_URL, autocommit=True, connect_timeout=5) as conn:
+        rows = conn.execute("SELECT pid FROM pg_stat_activity WHERE datname = %s", (PG_BENCH_DB,)).fetchall()
+    return [int(pid) for (pid,) in rows]
 
 
 def _production_ready(var_dir: Path, prod: dict[str, str]) -> None:
@@ -711,7 +774,9 @@ def _table(f: _Figures) -> str:
         f"| raw single-row INSERT+COMMIT (baseline) | {f.raw_rate:,.0f} | | | | 1 | |",
         "",
         f"Page requests served: {served:,} ({served / f.pages['seconds']:,.0f}/s); a whole journey (12 requests)"
-        f" took {_pct(f.pages['journey_seconds'], 50):.0f} ms at the median.",
+        f" took {_pct(f.pages['journey_seconds'], 50):.0f} ms at the median. Rate-limit counters: {f.counters}.",
+        "",
+        _cpu_table(f),
     ]
     for name, found in (("API", f.api), ("pages", f.pages)):
         if found["errors"]:
@@ -722,6 +787,27 @@ def _table(f: _Figures) -> str:
             f"The server logged {len(f.server_errors)} error(s): " + "; ".join(f"`{e[:200]}`" for e in distinct)
         )
     return "\n".join(lines)
+
+
+def _cpu_table(f: _Figures) -> str:
+    """CPU per submission and per page request, and the rate the machine's cores allow at that cost."""
+    cores = os.cpu_count() or 1
+    rows = [
+        "| CPU (measured runs) | web processes | database | load generator | all | most the cores allow |",
+        "|---|---|---|---|---|---|",
+    ]
+    for label, phase, per, unit in (
+        ("per API submission", f.api, "all_completed", "submissions/s"),
+        ("per page request", f.pages, "all_requests", "requests/s"),
+    ):
+        parts = [f.cpu_ms(phase, group, per) for group in ("web", "database", "client")]
+        total = sum(parts)
+        database = "in the web processes" if f.engine == "sqlite" else f"{parts[1]:.1f} ms"
+        rows.append(
+            f"| {label} | {parts[0]:.1f} ms | {database} | {parts[2]:.1f} ms | {total:.1f} ms "
+            f"| {cores * 1000 / total:,.0f} {unit} on {cores} cores |"
+        )
+    return "\n".join(rows)
 
 
 def _goals(f: _Figures) -> str:
@@ -780,7 +866,9 @@ separate process, against the real server: gunicorn, {WORKERS} `gthread` workers
 `DJANGO_ENV=production` (`DEBUG` off), `CONN_MAX_AGE=60`, behind a pretend TLS proxy. API clients POST
 complete answers with an `Idempotency-Key`; page clients walk start → 3 question pages (GET + POST with
 the CSRF token) → check your answers → Submit → confirmation, 12 requests a journey, with their own
-cookies. Each phase runs {seconds:.0f} s after {warmup:.0f} s of warm-up; every submission is one
+cookies. Each phase runs {seconds:.0f} s, after a warm-up run of {warmup:.0f} s and {RAMP_SECONDS:.0f} s while the
+clients connect; CPU is read from `/proc` for the gunicorn processes, the PostgreSQL backends and the
+client over the measured run, and divided by what it finished. Every submission is one
 transaction (submission, case, rules, audit events, outbox). The baseline is the database's own
 single-row INSERT+COMMIT from {CONCURRENCY} threads with their own connections, measured in the same run
 before the server starts (SQLite: WAL, `synchronous=NORMAL`, `BEGIN IMMEDIATE`, as the app runs it).

@@ -14,18 +14,17 @@ processes; counts are taken only over rows the configuration created. Residents 
 client: 50 asyncio clients, raw HTTP/1.1) POST missed-bin reports to ``/api/v1/submissions`` with unique
 ``Idempotency-Key``s as fast as the servers answer. Then the load stops and the workers drain.
 
-Every submission queues one confirmation email in the outbox inside its transaction, and after commit one
-``deliver_task`` on the ``notifications`` queue of django-tasks' database backend. Both kinds of worker may
-deliver it: the task claims the message unless a ``deliver_notifications`` loop claimed it first (then it
-returns ``not-due``). Checks: every task row ran exactly once (``SUCCESSFUL``, one worker id), none left ready,
-running or failed, one task per message; every message reached the sink exactly once. A lost or duplicated
-job or message raises ``ChecksFailed`` (the figures are still written).
+Every submission queues one confirmation email in the outbox inside its transaction: that row is the job.
+The ``deliver_notifications`` workers claim due rows with ``FOR UPDATE SKIP LOCKED`` and a lease (ADR 0010);
+``db_worker`` runs beside them as a deployment does (no task is enqueued per message). Checks: every message
+was claimed exactly once (one ``sending`` event, one attempt) by one of the configuration's delivery workers,
+ended ``delivered``, and reached the sink exactly once; every submission has its message. A lost or
+duplicated job or message raises ``ChecksFailed`` (the figures are still written).
 """
 
 from __future__ import annotations
 
 import os
-import resource
 import shutil
 import tempfile
 import time
@@ -34,9 +33,11 @@ from pathlib import Path
 from typing import Any
 
 from bench import ChecksFailed
+from bench.cpu import CpuMeter, children, cpu_seconds, machine
 from bench.journeys_bench import (
     CONCURRENCY,
     PG_ADMIN_URL,
+    RAMP_SECONDS,
     THREADS,
     _drive_from_client,
     _env,
@@ -54,19 +55,18 @@ from bench.soak_bench import _start_sink, _stop_sink, _Supervised
 NAME = "scale-out"
 DB = "townhall_bench_scaleout"
 URL = f"postgres://postgres@127.0.0.1:5432/{DB}"
-TASKS_TABLE = "django_tasks_database_dbtaskresult"
-TICK = os.sysconf("SC_CLK_TCK")
 # Processes of each kind in a configuration, run in this order: ABBA in the full run, so that the machine's other
 # load drifting up or down during the run weighs on both configurations alike.
 ORDER = (1, 2, 2, 1)
 QUICK_ORDER = (1, 2)
 RATE_HEAD = (
     "| configuration | submissions/s | p50 / p95 / p99 ms | client errors"
-    " | jobs enqueued / run / duplicated / lost | emails queued / received / duplicated / lost | drain |\n"
-    "|---|---|---|---|---|---|---|"
+    " | jobs queued / claimed once / claimed again / lost | delivered by each worker"
+    " | emails received / duplicated / lost | drain |\n"
+    "|---|---|---|---|---|---|---|---|"
 )
 CPU_HEAD = (
-    "| configuration | submissions | web CPU (cores busy) | web CPU / submission"
+    "| configuration | submissions (measured run) | web CPU (cores busy) | web CPU / submission"
     " | PostgreSQL backends / submission | workers / submission (to end of drain) | load generator / submission"
     " | cores busy, these processes | cores busy, whole machine |\n|---|---|---|---|---|---|---|---|---|"
 )
@@ -88,53 +88,8 @@ def _database(create: bool) -> None:
             conn.execute(f'CREATE DATABASE "{DB}"')
 
 
-def _cpu_seconds(pid: int) -> float:
-    """User + system CPU time of one process so far (0 if it is gone)."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return 0.0
-    return (int(fields[11]) + int(fields[12])) / TICK  # utime, stime (fields 14 and 15 of stat)
-
-
-def _children(pid: int) -> list[int]:
-    found = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                stat = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            if int(stat[1]) == pid:
-                found.append(int(entry.name))
-    return found
-
-
-def _machine() -> tuple[float, float]:
-    """(busy, all) CPU seconds of the whole machine so far, every core, from /proc/stat."""
-    ticks = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
-    idle = ticks[3] + ticks[4]  # idle, iowait
-    return (sum(ticks[:8]) - idle) / TICK, sum(ticks[:8]) / TICK
-
-
 def _backends() -> list[int]:
     return [pid for (pid,) in _query("SELECT pid FROM pg_stat_activity WHERE datname = %s", DB)]
-
-
-class _CpuMeter:
-    """CPU seconds used by groups of processes between ``start()`` and ``stop()`` (pids may come and go)."""
-
-    def __init__(self, groups: dict[str, Any]) -> None:
-        self.groups = groups  # name → a function returning the group's current pids
-        self.began: dict[int, float] = {}
-        self.used: dict[str, float] = {}
-
-    def start(self) -> None:
-        self.began = {pid: _cpu_seconds(pid) for pids in self.groups.values() for pid in pids()}
-
-    def stop(self, *names: str) -> None:
-        for name in names or tuple(self.groups):
-            self.used[name] = sum(_cpu_seconds(pid) - self.began.get(pid, 0.0) for pid in self.groups[name]())
 
 
 @dataclass
@@ -144,10 +99,10 @@ class _Phase:
     round: int
     client: dict[str, Any]
     submissions: int  # rows the phase created
-    load_seconds: float  # wall clock of the client process, warm-up included
+    load_seconds: float  # wall clock of the measured client process
     drain: float
     cpu: dict[str, float]
-    tasks: dict[str, int]
+    jobs: dict[str, Any]
     notifications: dict[str, int]
     server_errors: list[str]
     exits: list[str]
@@ -166,14 +121,15 @@ class _Phase:
 
     @property
     def lost(self) -> int:
-        return self.tasks["lost"] + self.notifications["lost"]
+        return int(self.jobs["lost"]) + self.notifications["lost"]
 
     @property
     def duplicated(self) -> int:
-        return self.tasks["duplicated"] + self.notifications["duplicated"]
+        return int(self.jobs["claimed again"]) + self.notifications["duplicated"]
 
     def per_submission_ms(self, group: str) -> float:
-        return 1000 * self.cpu.get(group, 0.0) / max(1, self.submissions)
+        """CPU per submission of the measured run (the warm-up run before it is not metered)."""
+        return 1000 * self.cpu.get(group, 0.0) / max(1, int(self.client["all_completed"]))
 
 
 def _marks() -> dict[str, Any]:
@@ -186,12 +142,10 @@ def _marks() -> dict[str, Any]:
 
 def _pending(marks: dict[str, Any]) -> int:
     (row,) = _query(
-        f"SELECT (SELECT count(*) FROM {TASKS_TABLE} WHERE enqueued_at >= %s AND status IN ('READY', 'RUNNING')),"
-        " (SELECT count(*) FROM notifications_notification WHERE id > %s AND status IN ('created', 'sending'))",
-        marks["now"],
+        "SELECT count(*) FROM notifications_notification WHERE id > %s AND status IN ('created', 'sending')",
         marks["notification"],
     )
-    return int(row[0]) + int(row[1])
+    return int(row[0])
 
 
 def _settle(pids: list[int], timeout: float = 60.0) -> None:
@@ -199,9 +153,9 @@ def _settle(pids: list[int], timeout: float = 60.0) -> None:
     deadline = time.monotonic() + timeout
     time.sleep(2)
     while time.monotonic() < deadline:
-        before = sum(_cpu_seconds(pid) for pid in pids)
+        before = sum(cpu_seconds(pid) for pid in pids)
         time.sleep(1)
-        if sum(_cpu_seconds(pid) for pid in pids) - before < 0.05 * len(pids):
+        if sum(cpu_seconds(pid) for pid in pids) - before < 0.05 * len(pids):
             return
 
 
@@ -214,27 +168,24 @@ def _drain(marks: dict[str, Any], workers: list[_Supervised], timeout: float) ->
     return time.monotonic() - began
 
 
-def _count_tasks(marks: dict[str, Any], notification_ids: set[int]) -> dict[str, int]:
+def _count_jobs(marks: dict[str, Any], workers: int) -> dict[str, Any]:
+    """The outbox rows as jobs: how often each was claimed (its ``sending`` events) and which worker sent it."""
     rows = _query(
-        f"SELECT status, jsonb_array_length(worker_ids::jsonb), args_kwargs::jsonb #>> '{{kwargs,notification_id}}',"
-        f" return_value::jsonb #>> '{{}}', task_path FROM {TASKS_TABLE} WHERE enqueued_at >= %s",
-        marks["now"],
+        "SELECT n.status, n.attempts, n.claimed_by,"
+        " (SELECT count(*) FROM notifications_notificationevent e WHERE e.notification_id = n.id"
+        " AND e.status = 'sending') FROM notifications_notification n WHERE n.id > %s",
+        marks["notification"],
     )
-    per_message: dict[int, int] = {}
-    for _, _, notification_id, _, path in rows:
-        if path.endswith("deliver_task") and notification_id is not None:
-            per_message[int(notification_id)] = per_message.get(int(notification_id), 0) + 1
-    ran = [r for r in rows if r[0] == "SUCCESSFUL"]
+    by_worker = {f"scale-{workers}-loop-{i}": 0 for i in range(workers)}
+    for status, _, claimed_by, _ in rows:
+        if status == "delivered" and claimed_by in by_worker:
+            by_worker[claimed_by] += 1
     return {
-        "enqueued": len(rows),
-        "run": len(ran),
-        "delivered by a task": sum(1 for r in ran if r[3] == "delivered"),
-        # a row claimed by more than one worker, or more than one task for one message (no retries happen here)
-        "duplicated": sum(1 for r in rows if (r[1] or 0) > 1) + sum(n - 1 for n in per_message.values() if n > 1),
-        # not run to success, or a message that never had a task
-        "lost": len(rows) - len(ran) + len(notification_ids - set(per_message)),
-        "failed": sum(1 for r in rows if r[0] == "FAILED"),
-        "left ready or running": sum(1 for r in rows if r[0] in ("READY", "RUNNING")),
+        "queued": len(rows),
+        "claimed once": sum(1 for _, attempts, _, claims in rows if attempts == 1 and claims == 1),
+        "claimed again": sum(1 for _, attempts, _, claims in rows if attempts > 1 or claims > 1),
+        "lost": sum(1 for status, *_ in rows if status != "delivered"),
+        "by worker": by_worker,
     }
 
 
@@ -278,27 +229,25 @@ def _phase(n: int, run: int, workdir: Path, key: str, warmup: float, seconds: fl
             loop = ["deliver_notifications", "--worker-id", f"scale-{n}-loop-{i}"]
             workers.append(_Supervised(f"deliver-{i}", loop, env, here / f"deliver-{i}.log"))
         _settle([w.process.pid for w in workers])
-        meter = _CpuMeter(
+        meter = CpuMeter(
             {
-                "web": lambda: [p for s in servers for p in (s.process.pid, *_children(s.process.pid))],
+                "web": lambda: [p for s in servers for p in (s.process.pid, *children(s.process.pid))],
                 "workers": lambda: [w.process.pid for w in workers],
                 "postgres": _backends,
             }
         )
+        ports = [s.port for s in servers]
+        _drive_from_client(ports, "api", key, 0.0, warmup)  # warms every web process up; its jobs are counted too
         meter.start()
-        children_before = resource.getrusage(resource.RUSAGE_CHILDREN)
-        machine_before = _machine()
+        machine_before = machine()
         began = time.monotonic()
-        client = _drive_from_client([s.port for s in servers], "api", key, warmup, seconds)
+        client = _drive_from_client(ports, "api", key, RAMP_SECONDS, seconds)
         load_seconds = time.monotonic() - began
-        machine_after = _machine()
-        children_after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        machine_after = machine()
         meter.stop("web", "postgres")
         drain = _drain(marks, workers, drain_timeout)
         meter.stop("workers")
-        meter.used["client"] = (children_after.ru_utime + children_after.ru_stime) - (
-            children_before.ru_utime + children_before.ru_stime
-        )
+        meter.used["client"] = float(client["cpu_seconds"])
         exits = [f"{w.name} exited {w.process.returncode}" for w in workers if w.process.poll() is not None]
     finally:
         for worker in workers:
@@ -308,7 +257,7 @@ def _phase(n: int, run: int, workdir: Path, key: str, warmup: float, seconds: fl
         if sink.poll() is None:
             received = _stop_sink(sink, here)
     (submissions,) = _query("SELECT count(*) FROM journeys_submission WHERE id > %s", marks["submission"])
-    notifications, notification_ids = _count_notifications(marks, received)
+    notifications, _ = _count_notifications(marks, received)
     return _Phase(
         web=n,
         workers=n,
@@ -318,7 +267,7 @@ def _phase(n: int, run: int, workdir: Path, key: str, warmup: float, seconds: fl
         load_seconds=load_seconds,
         drain=drain,
         cpu=meter.used,
-        tasks=_count_tasks(marks, notification_ids),
+        jobs=_count_jobs(marks, n),
         notifications=notifications,
         server_errors=[e for s in servers for e in _logged_errors(s.log.name)],
         exits=exits,
@@ -341,18 +290,19 @@ def _rate(phases: list[_Phase]) -> float:
 
 
 def _row(p: _Phase) -> str:
-    t, m = p.tasks, p.notifications
+    j, m = p.jobs, p.notifications
+    shares = " / ".join(f"{count:,}" for count in j["by worker"].values())
     return (
         f"| {p.label} | {p.rate:,.1f} | {p.ms(50):.0f} / {p.ms(95):.0f} / {p.ms(99):.0f} | {p.client['errors']} "
-        f"| {t['enqueued']:,} / {t['run']:,} / {t['duplicated']} / {t['lost']} "
-        f"| {m['queued']:,} / {m['received']:,} / {m['duplicated']} / {m['lost']} | {p.drain:.1f} s |"
+        f"| {j['queued']:,} / {j['claimed once']:,} / {j['claimed again']} / {j['lost']} | {shares} "
+        f"| {m['received']:,} / {m['duplicated']} / {m['lost']} | {p.drain:.1f} s |"
     )
 
 
 def _cpu_row(p: _Phase) -> str:
     seconds = p.load_seconds
     return (
-        f"| {p.label} | {p.submissions:,} | {p.cpu['web']:.1f} s ({p.cpu['web'] / seconds:.2f} cores) "
+        f"| {p.label} | {int(p.client['all_completed']):,} | {p.cpu['web']:.1f} s ({p.cpu['web'] / seconds:.2f} cores) "
         f"| {p.per_submission_ms('web'):.1f} ms | {p.per_submission_ms('postgres'):.1f} ms "
         f"| {p.per_submission_ms('workers'):.1f} ms | {p.per_submission_ms('client'):.1f} ms "
         f"| {sum(p.cpu.values()) / seconds:.2f} | {p.machine_busy:.2f} |"
@@ -363,7 +313,8 @@ def _report(phases: list[_Phase], raw: float, quick: bool, seconds: float, warmu
     ones, twos = [p for p in phases if p.web == 1], [p for p in phases if p.web == 2]
     rate1, rate2 = _rate(ones), _rate(twos)
     ratio = rate2 / rate1 if rate1 else float("nan")
-    cpu_total = sum(1000 * sum(p.cpu[g] for p in ones) / sum(p.submissions for p in ones) for g in _SERVING)
+    measured = sum(int(p.client["all_completed"]) for p in ones)
+    cpu_total = sum(1000 * sum(p.cpu[g] for p in ones) / max(1, measured) for g in _SERVING)
     ok = all(p.lost == 0 and p.duplicated == 0 and not p.exits for p in phases)
     verdict = "**PASSED**" if ok else "**FAILED**"
     order = ", ".join(f"{p.web} + {p.workers}" for p in phases)
@@ -382,9 +333,6 @@ def _report(phases: list[_Phase], raw: float, quick: bool, seconds: float, warmu
         extra = p.notifications["other Message-IDs received"]
         if extra:
             notes.append(f"{p.label}: the sink also received {extra} message(s) queued before the phase (demo data).")
-    by_task = ", ".join(
-        f"{p.label}: {p.tasks['delivered by a task']:,} of {p.notifications['queued']:,}" for p in phases
-    )
     cores = os.cpu_count() or 0
     return f"""## Scale-out: two web processes and two workers against one PostgreSQL (issue 9)
 
@@ -404,19 +352,18 @@ processes); email goes by SMTP to an aiosmtpd sink that counts Message-IDs and a
 {RATE_HEAD}
 {chr(10).join(_row(p) for p in phases)}
 
-Each submission is one transaction (submission, case, rules, audit events, outbox row) and causes two jobs: the
-outbox message and, after commit, one `deliver_task` row in django-tasks' database table. A job is run once when
-its row ended `SUCCESSFUL` with one worker id; none may be left ready, running or failed, and every message has
-exactly one task. Messages the `deliver_task` itself delivered (the others were claimed first by a
-`deliver_notifications` loop, and their task returned `not-due`): {by_task}. Drain is the time from the end of
-the load until no task was ready or running and no message waiting or sending.
+Each submission is one transaction (submission, case, rules, audit events, outbox row); the outbox row is the job,
+and the delivery workers share it out by claiming rows with `FOR UPDATE SKIP LOCKED` under a lease. A job ran once
+when the message has one `sending` event and one attempt and ended `delivered`; "delivered by each worker" shows
+how the configuration's delivery workers shared the messages. Drain is the time from the end of the load until no
+message was waiting or sending.
 
 ### What bounds the ratio: CPU
 
 This machine has **{cores} cores** for everything: PostgreSQL, the web processes, the workers, the SMTP sink and
 the load generator itself, and it is shared with other benchmarks (1-minute load average before the run and after each
-configuration run: {", ".join(loads)}). CPU time from `/proc/<pid>/stat` (user + system) over the load
-(warm-up included), divided by the submissions the configuration created:
+configuration run: {", ".join(loads)}). CPU time from `/proc/<pid>/stat` (user + system) over the measured run
+(after a warm-up run of its own), divided by the submissions of that run:
 
 {CPU_HEAD}
 {chr(10).join(_cpu_row(p) for p in phases)}
