@@ -37,8 +37,11 @@ __all__ = [
 ]
 
 
-def sender_for(organisation: Organisation) -> NotificationSender:
-    """The organisation's sender (its SenderSetting), else ``NOTIFICATIONS_DEFAULT_SENDER`` (the local outbox)."""
+def sender_for(organisation: Organisation | int) -> NotificationSender:
+    """The organisation's sender (its SenderSetting), else ``NOTIFICATIONS_DEFAULT_SENDER`` (the local outbox).
+
+    ``organisation`` may be its id: the delivery worker has only that, and loading the organisation to look up its
+    setting would cost a query per batch."""
     setting = SenderSetting.objects.filter(organisation=organisation).first()
     kind = setting.sender if setting is not None else config.default_sender()
     if kind == SenderKind.SMTP:

@@ -11,12 +11,15 @@ is between the relay's 250 reply and our commit of ``accepted_at`` (see docs/adr
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+import threading
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import cache, partial
+from typing import Any
 
 import psycopg
-from django.db import connection, transaction
+from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
+from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import F, Q
 from django.utils import timezone
 
@@ -45,6 +48,8 @@ class Claim:
     attempt: int
     retry: bool
     recovered: bool
+    # The row as our claim left it, when the claim read it back (PostgreSQL): ``notification_load`` uses it.
+    notification: Notification | None = field(default=None, compare=False, repr=False)
 
 
 def _waiting(now: datetime) -> Q:
@@ -72,14 +77,42 @@ def _take(pk: int, worker: str, now: datetime, *, check_due: bool) -> int:
     )
 
 
-def _take_many(pks: list[int], worker: str, now: datetime) -> int:
-    return Notification.objects.filter(pk__in=pks).update(
-        status=Status.SENDING,
-        claimed_by=worker,
-        lease_expires_at=now + timedelta(seconds=config.lease_seconds()),
-        attempts=F("attempts") + 1,
-        updated_at=now,
-    )
+_CLAIM_SQL = """
+WITH claimed AS (
+    UPDATE {notification} SET status = %(sending)s, claimed_by = %(worker)s, lease_expires_at = %(lease)s,
+        attempts = attempts + 1, updated_at = %(now)s
+    WHERE id = ANY(%(ids)s::bigint[])
+    RETURNING *
+), events AS (
+    INSERT INTO {event} (notification_id, occurred_at, status, attempt, detail)
+    SELECT id, %(now)s, %(sending)s, attempts, CASE WHEN id = ANY(%(recovered)s::bigint[]) THEN %(detail)s ELSE '' END
+    FROM claimed
+)
+SELECT * FROM claimed
+"""
+_RECOVERED = "Taken again after a worker stopped part-way"
+
+
+def _take_locked(previous: dict[int, str], worker: str, now: datetime) -> list[Claim]:
+    """PostgreSQL: take the rows this transaction locked, record their ``sending`` events and read them back in one
+    statement: the writes of ``_take`` and ``_claims_for`` without reading the rows twice more (for the attempts, for
+    ``notification_load``) or building and compiling an event object per row."""
+    params = {
+        "sending": str(Status.SENDING),
+        "worker": worker,
+        "lease": now + timedelta(seconds=config.lease_seconds()),
+        "now": now,
+        "ids": list(previous),
+        "recovered": [pk for pk, status in previous.items() if status == Status.SENDING],
+        "detail": _RECOVERED,
+    }
+    claims = [
+        Claim(
+            row.pk, row.attempts, retry=row.attempts > 1, recovered=previous[row.pk] == Status.SENDING, notification=row
+        )
+        for row in Notification.objects.raw(_sql(_CLAIM_SQL), params)
+    ]
+    return sorted(claims, key=lambda c: c.notification_id)
 
 
 def _claims_for(ids: list[int], previous: dict[int, str], worker: str, now: datetime) -> list[Claim]:
@@ -88,7 +121,7 @@ def _claims_for(ids: list[int], previous: dict[int, str], worker: str, now: date
     for pk, attempts in Notification.objects.filter(pk__in=ids, claimed_by=worker).values_list("pk", "attempts"):
         recovered = previous.get(pk) == Status.SENDING
         claims.append(Claim(pk, attempts, retry=attempts > 1, recovered=recovered))
-        detail = "Taken again after a worker stopped part-way" if recovered else ""
+        detail = _RECOVERED if recovered else ""
         events.append(
             NotificationEvent(
                 notification_id=pk, occurred_at=now, status=Status.SENDING, attempt=attempts, detail=detail
@@ -113,10 +146,8 @@ def notification_claim_due(*, worker: str, limit: int = 50) -> list[Claim]:
                     taking = Notification.objects.filter(part).order_by("next_attempt_at", "pk")
                     taking = taking.select_for_update(skip_locked=True, of=("self",))
                     rows += list(taking.values_list("pk", "status")[: limit - len(rows)])
-            previous = dict(rows)
-            if previous:  # the rows are locked by us until commit: one UPDATE takes them all
-                _take_many(list(previous), worker, now)
-            return _claims_for(list(previous), previous, worker, now)
+            # The rows are locked by us until commit: one statement takes them all.
+            return _take_locked(dict(rows), worker, now) if rows else []
         candidates = list(due.values_list("pk", "status")[:limit])
     previous = {}
     for pk, status in candidates:
@@ -148,9 +179,11 @@ def _message(notification: Notification, claim: Claim) -> OutgoingMessage:
 
 
 def notification_load(claims: list[Claim]) -> dict[int, Notification]:
-    """The claimed rows in one query, for ``notification_deliver(preloaded=...)`` (the worker loop's batch)."""
-    ids = [claim.notification_id for claim in claims]
-    return Notification.objects.select_related("organisation").in_bulk(ids)
+    """The claimed rows, for ``notification_deliver(preloaded=...)`` (the worker loop's batch): those the claim
+    read back as it took them, and the others in one query."""
+    loaded = {claim.notification_id: claim.notification for claim in claims if claim.notification is not None}
+    missing = [claim.notification_id for claim in claims if claim.notification is None]
+    return {**loaded, **(Notification.objects.select_related("organisation").in_bulk(missing) if missing else {})}
 
 
 def _fresh(notification: Notification | None, claim: Claim) -> Notification:
@@ -184,7 +217,7 @@ def notification_deliver(
     try:
         sender = senders.get(notification.organisation_id) if senders is not None else None
         if sender is None:
-            sender = sender_for(notification.organisation)
+            sender = sender_for(notification.organisation_id)
             if senders is not None:
                 senders[notification.organisation_id] = sender
         message = _message(notification, claim)
@@ -206,53 +239,66 @@ def notification_deliver(
 
 _ACCEPT_SQL = """
 WITH accepted AS (
-    UPDATE {notification} SET status = %s, accepted_at = %s, completed_at = %s, provider = %s, provider_id = %s,
-        lease_expires_at = NULL, last_error = '', updated_at = %s
-    WHERE id = %s AND claimed_by = %s AND status = %s
+    UPDATE {notification} SET status = %(status)s, accepted_at = %(now)s, completed_at = %(completed)s,
+        provider = %(provider)s, provider_id = %(provider_id)s, lease_expires_at = NULL, last_error = '',
+        updated_at = %(now)s
+    WHERE id = %(id)s AND claimed_by = %(worker)s AND status = %(sending)s
     RETURNING id
 )
 INSERT INTO {event} (notification_id, occurred_at, status, attempt, detail)
-SELECT id, %s, %s, %s, %s FROM accepted
-RETURNING notification_id
+SELECT id, %(now)s, %(status)s, %(attempt)s, %(detail)s FROM accepted
 """
+_local = threading.local()
 
 
 @cache
-def _accept_sql() -> str:
-    """The acceptance statement with its table names, built once (it runs for every message)."""
+def _sql(template: str) -> str:
+    """A PostgreSQL statement with its table names, built once (the claim and the acceptance run all the time)."""
     quote = connection.ops.quote_name
-    return _ACCEPT_SQL.format(
+    return template.format(
         notification=quote(Notification._meta.db_table), event=quote(NotificationEvent._meta.db_table)
     )
+
+
+def _binding_cursor(db: BaseDatabaseWrapper) -> psycopg.Cursor[Any]:
+    """This thread's cursor that binds on the server, kept as long as its connection. The acceptance runs on it
+    prepared (once per connection), so neither side parses, plans or quotes it again for every message. Django opens
+    connections with prepare_threshold=None (nothing is prepared); allowing it here changes nothing for Django's own
+    cursors, which bind on the client. Behind PgBouncer in transaction mode this needs 1.21+ (docs/scaling.md)."""
+    db.ensure_connection()
+    raw = db.connection
+    kept: tuple[Any, psycopg.Cursor[Any]] | None = getattr(_local, "cursor", None)
+    if kept is None or kept[0] is not raw or kept[1].closed:
+        if raw.prepare_threshold is None:
+            raw.prepare_threshold = 0
+        kept = _local.cursor = (raw, psycopg.Cursor(raw))
+    return kept[1]
 
 
 def _accepted(notification: Notification, worker: str, claim: Claim, result: ProviderResult) -> str:
     now = timezone.now()
     status = Status.DELIVERED if result.outcome == "delivered" else Status.SENDING
     detail = result.detail or (f"Accepted by {result.provider}" if status == Status.SENDING else "")
-    if connection.vendor == "postgresql":
+    db = connections[DEFAULT_DB_ALIAS]  # (the ``connection`` proxy looks this up again for every attribute)
+    if db.vendor == "postgresql":
         # The same conditional UPDATE and event INSERT as below, as one statement: one round trip and, outside
         # a transaction, one commit, straight after the 250. (Fewer round trips also shorten the window in
         # which a crash would send the message again.)
-        sql = _accept_sql()
-        completed = now if status == Status.DELIVERED else None
-        params = [
-            *(str(status), now, completed, result.provider, result.provider_id, now),
-            *(notification.pk, worker, str(Status.SENDING)),
-            *(now, str(status), claim.attempt, detail),
-        ]
-        connection.ensure_connection()
-        # Prepared once per connection and bound on the server, so neither side parses, plans or quotes it again
-        # for every message. Django opens connections with psycopg's prepare_threshold=None (nothing is ever
-        # prepared); allowing it here changes nothing for Django's own cursors, which bind on the client and
-        # cannot prepare. Behind PgBouncer in transaction mode this needs 1.21+ (docs/scaling.md).
-        raw = connection.connection
-        if raw.prepare_threshold is None:
-            raw.prepare_threshold = 0
-        with psycopg.Cursor(raw) as cursor:
-            cursor.execute(sql, params, prepare=True)
-            taken = cursor.fetchone() is not None
-        if not taken:
+        params = {
+            "status": str(status),
+            "now": now,  # named, so a value used three times is sent once
+            "completed": now if status == Status.DELIVERED else None,
+            "provider": result.provider,
+            "provider_id": result.provider_id,
+            "detail": detail,
+            "id": notification.pk,
+            "worker": worker,
+            "sending": str(Status.SENDING),
+            "attempt": claim.attempt,
+        }
+        cursor = _binding_cursor(db)
+        cursor.execute(_sql(_ACCEPT_SQL), params, prepare=True)
+        if cursor.rowcount != 1:
             logger.warning("Notification %s was taken by another worker after its lease ran out", notification.pk)
             return Status.SENDING
         return status
