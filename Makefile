@@ -9,7 +9,7 @@ CY_PO := townhall/locale/cy/LC_MESSAGES/django.po
 MO_FILES := $(patsubst %.po,%.mo,$(wildcard townhall/locale/*/LC_MESSAGES/django.po))
 
 .PHONY: setup run test lint typecheck architecture migrations-check openapi openapi-check pytest pytest-postgres \
-        assets bench soak prod-check messages compile-messages clean
+        assets bench soak prod-check image-check messages compile-messages clean
 
 ## setup: virtual environment from the lock file, front-end assets, database, demo data (idempotent)
 setup: $(BIN)/.installed townhall/static/dist/.built var/.migrated $(MO_FILES)
@@ -82,6 +82,11 @@ soak: setup
 prod-check: setup
 	DJANGO_ENV=production SECRET_KEY=$$(head -c 48 /dev/urandom | base64) ALLOWED_HOSTS=townhall.example \
 	  $(BIN)/python manage.py check --deploy --fail-level WARNING
+
+## image-check: build deploy/Dockerfile with podman (no Docker daemon or Docker Hub needed: stand-in base images
+## from Debian packages) and run it against a scratch PostgreSQL database; as root, a few minutes; not in `make test`
+image-check:
+	deploy/image-check.sh
 
 ## messages: extract interface strings (Jinja templates and Python) into townhall/locale/cy/.../django.po,
 ## keeping the Welsh already there; then translate the new entries and run `make compile-messages`

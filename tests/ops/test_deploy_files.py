@@ -56,6 +56,14 @@ def test_the_makefile_has_prod_check() -> None:
     assert "prod-check:" in makefile and "check --deploy --fail-level WARNING" in makefile
 
 
+def test_the_makefile_runs_the_image_check_outside_make_test() -> None:
+    """`make image-check` builds and runs the image (root, apt, minutes), so `make test` never depends on it."""
+    makefile = (ROOT / "Makefile").read_text()
+    assert "\nimage-check:\n\tdeploy/image-check.sh\n" in makefile
+    test_line = next(line for line in makefile.splitlines() if line.startswith("test:"))
+    assert "image-check" not in test_line
+
+
 @pytest.mark.skipif(shutil.which("systemd-analyze") is None, reason="systemd-analyze is not installed")
 def test_systemd_units_are_valid() -> None:
     units = [str(p) for p in sorted((DEPLOY / "systemd").glob("*.service"))]
@@ -85,13 +93,19 @@ def test_systemd_units_run_as_townhall_with_the_env_file_and_hardening() -> None
 
 def test_the_dockerfile_builds_a_non_root_gunicorn_image_with_static_files() -> None:
     text = (DEPLOY / "Dockerfile").read_text()
-    assert "FROM python:3.11-slim" in text
+    # The base images are build arguments (deploy/image-check.sh passes local stand-ins); the defaults are public.
+    assert "\nARG NODE_IMAGE=node:20-bookworm-slim\n" in text and "\nFROM ${NODE_IMAGE} AS assets\n" in text
+    assert "\nARG PYTHON_IMAGE=python:3.11-slim\n" in text and "\nFROM ${PYTHON_IMAGE} AS runtime\n" in text
+    assert text.index("ARG PYTHON_IMAGE") < text.index("\nFROM ")
     assert "pip install --require-hashes --no-deps -r requirements.lock" in text
     assert "collectstatic --no-input" in text
     assert "\nUSER townhall\n" in text and text.index("USER townhall") > text.index("collectstatic")
     assert 'CMD ["gunicorn", "--config", "deploy/gunicorn.conf.py", "townhall.wsgi"]' in text
     assert "/healthz" in text  # HEALTHCHECK
     assert ".venv" in (DEPLOY / "Dockerfile.dockerignore").read_text()
+    # Workers serve no HTTP, so the documented worker commands leave the web HEALTHCHECK out.
+    workers = [line for line in text.splitlines() if "manage.py db_worker" in line or "deliver_notifications" in line]
+    assert workers and all("--no-healthcheck" in line for line in workers)
 
 
 def test_the_example_env_names_only_settings_that_exist() -> None:
@@ -102,8 +116,8 @@ def test_the_example_env_names_only_settings_that_exist() -> None:
             assert f'"{name}"' in settings_text or f"'{name}'" in settings_text, name
 
 
-def test_backup_scripts_are_strict_bash() -> None:
-    for name in ("backup.sh", "restore.sh"):
+def test_deploy_scripts_are_strict_bash() -> None:
+    for name in ("backup.sh", "restore.sh", "image-check.sh"):
         path = DEPLOY / name
         assert os.access(path, os.X_OK)
         assert "set -euo pipefail" in path.read_text()
