@@ -78,14 +78,28 @@ def test_a_claim_leases_due_rows_and_records_one_sending_event_each(district: An
     assert notification_claim_due(worker="w2", limit=10) == []  # all leased
 
 
+def test_abandoned_rows_come_before_the_oldest_waiting_ones_up_to_the_limit(district: Any) -> None:
+    rows = _queue(district, 6)
+    for row in rows[-2:]:
+        _abandon(row)
+    taken = {c.notification_id for c in notification_claim_due(worker="w1", limit=3)}
+    if connection.vendor == "postgresql":
+        assert taken == {rows[0].pk, rows[4].pk, rows[5].pk}
+    else:  # SQLite: one query, due rows in next_attempt_at order
+        assert taken == {r.pk for r in rows[:3]}
+    rest = {c.notification_id for c in notification_claim_due(worker="w2", limit=10)}
+    assert rest == {r.pk for r in rows} - taken  # the rest is left for the next claim
+    assert set(Notification.objects.values_list("claimed_by", flat=True)) == {"w1", "w2"}
+
+
 def test_the_batch_is_read_by_the_claim_itself_on_postgresql(district: Any) -> None:
     _queue(district, 3)
     with CaptureQueriesContext(connection) as statements:
         claims = notification_claim_due(worker="w1", limit=10)
     sent = [q["sql"] for q in statements.captured_queries if "SAVEPOINT" not in q["sql"]]
     postgres = connection.vendor == "postgresql"
-    if postgres:  # the two locking SELECTs (abandoned, then waiting rows), then one statement takes them
-        assert len(sent) == 3 and sent[-1].lstrip().startswith("WITH claimed AS")
+    if postgres:  # one statement locks, takes and reads back the rows, and writes their events
+        assert len(sent) == 1 and sent[0].lstrip().startswith("WITH abandoned AS")
     with CaptureQueriesContext(connection) as loading:
         loaded = notification_load(claims)
     assert len(loading.captured_queries) == (0 if postgres else 1)

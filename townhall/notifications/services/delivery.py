@@ -77,15 +77,29 @@ def _take(pk: int, worker: str, now: datetime, *, check_due: bool) -> int:
     )
 
 
+# The claim on PostgreSQL, one statement: lock up to ``limit`` due rows, abandoned ones (``_abandoned``) before
+# waiting ones (``_waiting``), each part walking the ``notification_due`` index in order (one query with
+# ``waiting OR abandoned`` must sort every due row before it can stop: ~0.4 s a batch with 100,000 queued); take
+# them and write their ``sending`` events; return the rows as taken. The LIMIT over the UNION stops reading the
+# waiting part once it has enough, so no more rows are locked than are taken.
 _CLAIM_SQL = """
-WITH claimed AS (
-    UPDATE {notification} SET status = %(sending)s, claimed_by = %(worker)s, lease_expires_at = %(lease)s,
-        attempts = attempts + 1, updated_at = %(now)s
-    WHERE id = ANY(%(ids)s::bigint[])
-    RETURNING *
+WITH abandoned AS (
+    SELECT id, status FROM {notification}
+    WHERE status = %(sending)s AND accepted_at IS NULL AND lease_expires_at < %(now)s
+    ORDER BY next_attempt_at, id LIMIT %(limit)s FOR UPDATE SKIP LOCKED
+), waiting AS (
+    SELECT id, status FROM {notification} WHERE status = %(created)s AND next_attempt_at <= %(now)s
+    ORDER BY next_attempt_at, id LIMIT %(limit)s FOR UPDATE SKIP LOCKED
+), locked AS (
+    (SELECT id, status FROM abandoned UNION ALL SELECT id, status FROM waiting) LIMIT %(limit)s
+), claimed AS (
+    UPDATE {notification} AS n SET status = %(sending)s, claimed_by = %(worker)s, lease_expires_at = %(lease)s,
+        attempts = n.attempts + 1, updated_at = %(now)s
+    FROM locked WHERE n.id = locked.id
+    RETURNING n.*, locked.status AS claimed_from
 ), events AS (
     INSERT INTO {event} (notification_id, occurred_at, status, attempt, detail)
-    SELECT id, %(now)s, %(sending)s, attempts, CASE WHEN id = ANY(%(recovered)s::bigint[]) THEN %(detail)s ELSE '' END
+    SELECT id, %(now)s, %(sending)s, attempts, CASE WHEN claimed_from = %(sending)s THEN %(detail)s ELSE '' END
     FROM claimed
 )
 SELECT * FROM claimed
@@ -93,25 +107,16 @@ SELECT * FROM claimed
 _RECOVERED = "Taken again after a worker stopped part-way"
 
 
-def _take_locked(previous: dict[int, str], worker: str, now: datetime) -> list[Claim]:
-    """PostgreSQL: take the rows this transaction locked, record their ``sending`` events and read them back in one
-    statement: the writes of ``_take`` and ``_claims_for`` without reading the rows twice more (for the attempts, for
-    ``notification_load``) or building and compiling an event object per row."""
-    params = {
-        "sending": str(Status.SENDING),
-        "worker": worker,
-        "lease": now + timedelta(seconds=config.lease_seconds()),
-        "now": now,
-        "ids": list(previous),
-        "recovered": [pk for pk, status in previous.items() if status == Status.SENDING],
-        "detail": _RECOVERED,
-    }
-    claims = [
-        Claim(
-            row.pk, row.attempts, retry=row.attempts > 1, recovered=previous[row.pk] == Status.SENDING, notification=row
-        )
-        for row in Notification.objects.raw(_sql(_CLAIM_SQL), params)
-    ]
+def _claim_due_postgresql(worker: str, limit: int, now: datetime) -> list[Claim]:
+    """One round trip instead of five (BEGIN, two locking SELECTs, the UPDATE, COMMIT) and no ORM query building;
+    the rows come back for ``notification_load``, without building and compiling an event object per row."""
+    lease = now + timedelta(seconds=config.lease_seconds())
+    params = {"sending": str(Status.SENDING), "created": str(Status.CREATED), "worker": worker, "limit": limit}
+    params |= {"lease": lease, "now": now, "detail": _RECOVERED}
+    claims = []
+    for row in Notification.objects.raw(_sql(_CLAIM_SQL), params):
+        recovered = getattr(row, "claimed_from") == Status.SENDING  # noqa: B009  (a column the statement adds)
+        claims.append(Claim(row.pk, row.attempts, retry=row.attempts > 1, recovered=recovered, notification=row))
     return sorted(claims, key=lambda c: c.notification_id)
 
 
@@ -134,21 +139,12 @@ def _claims_for(ids: list[int], previous: dict[int, str], worker: str, now: date
 def notification_claim_due(*, worker: str, limit: int = 50) -> list[Claim]:
     """Claim up to ``limit`` due notifications for this worker."""
     now = timezone.now()
+    if connection.vendor == "postgresql":
+        return _claim_due_postgresql(worker, limit, now)
     with transaction.atomic():
-        due = Notification.objects.filter(_due(now)).order_by("next_attempt_at", "pk")
-        if connection.vendor == "postgresql":
-            # Abandoned rows first, then waiting ones, each query walking the ``notification_due`` index in order.
-            # (One query with ``waiting | abandoned`` must sort every due row under FOR UPDATE before it can
-            # stop at ``limit``: with a backlog of 100,000 messages that took ~0.4 s per batch.)
-            rows: list[tuple[int, str]] = []
-            for part in (_abandoned(now), _waiting(now)):
-                if len(rows) < limit:
-                    taking = Notification.objects.filter(part).order_by("next_attempt_at", "pk")
-                    taking = taking.select_for_update(skip_locked=True, of=("self",))
-                    rows += list(taking.values_list("pk", "status")[: limit - len(rows)])
-            # The rows are locked by us until commit: one statement takes them all.
-            return _take_locked(dict(rows), worker, now) if rows else []
-        candidates = list(due.values_list("pk", "status")[:limit])
+        candidates = list(
+            Notification.objects.filter(_due(now)).order_by("next_attempt_at", "pk").values_list("pk", "status")[:limit]
+        )
     previous = {}
     for pk, status in candidates:
         if _take(pk, worker, now, check_due=True):
