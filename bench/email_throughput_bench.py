@@ -44,6 +44,8 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+from bench.cpu import CpuMeter
+
 NAME = "email-throughput"
 ROOT = Path(__file__).resolve().parent.parent
 PG_SERVER = "postgres://postgres@127.0.0.1:5432"
@@ -337,6 +339,27 @@ def _latencies(conn: Any, after_id: int) -> dict[str, float]:
     }
 
 
+def _pg_backends(conn: Any) -> list[int]:
+    """The PostgreSQL backends serving the benchmark's database, but not this monitoring connection."""
+    rows = conn.execute(
+        "SELECT pid FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()", (DB_NAME,)
+    ).fetchall()
+    return [int(pid) for (pid,) in rows]
+
+
+def _cpu_line(meter: CpuMeter, messages: int) -> str:
+    per = {name: seconds / max(messages, 1) * 1000 for name, seconds in meter.used.items()}
+    total = sum(per.values())
+    cores = os.cpu_count() or 1
+    return (
+        f"CPU per delivered message over the drain ({messages:,} messages from the first acceptance on; user +"
+        f" system from `/proc`): **{per['workers']:.2f} ms in the workers**, {per['smtp']:.2f} ms in the SMTP"
+        f" server, {per['database']:.2f} ms in PostgreSQL's backends; {total:.2f} ms in all, so {cores} cores"
+        f" could deliver at most {cores / total * 1000:,.0f} messages/s at this cost. (CPU per message is"
+        " steadier than the rate on a shared machine.)"
+    )
+
+
 def _scalar(conn: Any, sql: str) -> Any:
     row = conn.execute(sql).fetchone()
     return row[0] if row else None
@@ -416,7 +439,19 @@ def run(quick: bool = False) -> str:
                 )
                 for w in range(WORKERS)
             ]
+            # CPU per message from the first acceptance on (the workers' start-up is not delivery work).
+            meter = CpuMeter(
+                {
+                    "workers": lambda: [w.pid for w in workers],
+                    "smtp": lambda: [sink.pid] if sink is not None else [],
+                    "database": lambda: _pg_backends(conn),
+                }
+            )
+            _wait_accepted(conn, 0, 1, timeout=600, workers=workers)
+            meter.start()
+            metered_from = _accepted_count(conn, 0)
             drained = _wait_accepted(conn, 0, count, timeout=3600, workers=workers)
+            meter.stop()
             drain_seconds = drained - began
             drain = _latencies(conn, 0)
 
@@ -510,6 +545,8 @@ Queued = the row's `created_at`; sent = `accepted_at`, committed right after the
 {steady_row}
 {baseline_row}
 
+{_cpu_line(meter, count - metered_from)}
+
 Delivery rate is {rate / baseline:.0%} of the baseline (the same SMTP server taking messages with no database
 and no MIME building). Goal (≥ {GOAL:.0f} messages/s with 2 workers): **{met}** ({rate:,.0f}/s over the
 {drain["span"]:.1f} s from the first acceptance to the last; {count / drain_seconds:,.0f}/s over the
@@ -522,8 +559,7 @@ fixed rate ({STEADY_RATE:.0f}/s, or 70% of the measured drain rate if that is lo
 a message waits only for those queued just before it (an idle worker sleeps the default 1 s between polls).
 Slowest steady-state message: {steady["max"]:.2f} s. The queueing processes share the machine with the workers,
 so capacity in this phase is lower than in the drain; they queued {steady_count / steady_queue_seconds:,.0f}/s
-of the {steady_rate:.0f}/s asked for (each `notification_queue` call is its own transaction, plus the
-`deliver_task` enqueued after commit by the database task backend).
+of the {steady_rate:.0f}/s asked for (each `notification_queue` call is its own transaction).
 
 Checks: {received["distinct"]:,} distinct messages reached the server of {total:,} queued (lost: {lost}),
 {received["twice_or_more"]} received more than once; statuses {statuses}; most attempts on one message {attempts}.
