@@ -15,10 +15,12 @@ MO_FILES := $(patsubst %.po,%.mo,$(wildcard townhall/locale/*/LC_MESSAGES/django
 setup: $(BIN)/.installed townhall/static/dist/.built var/.migrated $(MO_FILES)
 	@$(BIN)/python manage.py demo_load
 
-$(BIN)/.installed: requirements.lock
+# requirements.lock is what production runs (the image installs only it); requirements-dev.lock adds the
+# development and test tools with the same pins, and is what a developer's and CI's environment installs.
+$(BIN)/.installed: requirements.lock requirements-dev.lock
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet --require-hashes --no-deps -r requirements.lock
+	$(BIN)/python -m pip install --quiet --require-hashes --no-deps -r requirements-dev.lock
 	@touch $@
 
 townhall/static/dist/.built: package.json package-lock.json $(wildcard frontend/*.scss) frontend/build.mjs

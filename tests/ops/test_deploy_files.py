@@ -131,3 +131,21 @@ def test_no_stylesheet_rule_points_at_an_image_the_build_leaves_out() -> None:
     shipped = {f"images/{p.name}" for p in (ROOT / "townhall" / "static" / "dist" / "images").glob("*")}
     assert "crest" not in css.replace("copyright-logo", "")
     assert referenced <= shipped, referenced - shipped
+
+
+def _pins(lock: str) -> dict[str, str]:
+    """name → the lock's requirement line and hashes for it, from a `uv pip compile --generate-hashes` file."""
+    text = (ROOT / lock).read_text()
+    blocks = re.split(r"\n(?=[a-z0-9])", text)
+    return {block.split("==", 1)[0]: block.split("    #", 1)[0].strip() for block in blocks if "==" in block}
+
+
+def test_production_installs_the_runtime_lock_and_development_the_same_pins_with_tools() -> None:
+    runtime, development = _pins("requirements.lock"), _pins("requirements-dev.lock")
+    assert {"django", "gunicorn", "psycopg", "redis"} <= set(runtime)
+    # Every runtime package is pinned, with the same hashes, in the development lock: tests run what ships.
+    assert {name: development.get(name) for name in runtime} == runtime
+    tools = {"pytest", "hypothesis", "playwright", "moto", "mypy", "ruff", "schemathesis", "babel"}
+    assert tools <= set(development) and not tools & set(runtime)
+    makefile = (ROOT / "Makefile").read_text()
+    assert "-r requirements-dev.lock" in makefile
