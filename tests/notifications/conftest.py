@@ -4,7 +4,8 @@ from typing import Any
 
 import pytest
 
-from townhall.notifications.services.delivery import notification_claim_due, notification_deliver
+from townhall.notifications.services.claims import notification_claim_due
+from townhall.notifications.services.delivery import notification_deliver
 
 
 @pytest.fixture

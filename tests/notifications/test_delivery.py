@@ -13,7 +13,8 @@ from townhall.core.models import AuditEvent
 from townhall.notifications.models import Notification, NotificationEvent, SenderSetting, Status
 from townhall.notifications.senders.smtp import close_connections
 from townhall.notifications.services import notification_queue
-from townhall.notifications.services.delivery import notification_claim, notification_claim_due, notification_deliver
+from townhall.notifications.services.claims import notification_claim, notification_claim_due
+from townhall.notifications.services.delivery import notification_deliver
 from townhall.notifications.tasks import deliver_task
 
 from .fake_notify import API_KEY, EMAIL_TEMPLATE_ID, SMS_TEMPLATE_ID, FakeNotifyServer
@@ -206,7 +207,7 @@ def test_deliver_notifications_command_runs_once(district: Any) -> None:
 
 
 def test_release_gives_back_unstarted_claims(district: Any) -> None:
-    from townhall.notifications.services.delivery import notification_release
+    from townhall.notifications.services.claims import notification_release
 
     queue_emails(district, 3)
     notification_claim_due(worker="stopping", limit=3)

@@ -15,7 +15,8 @@ from django.utils import timezone
 from townhall.notifications.models import Notification, NotificationEvent, Status
 from townhall.notifications.senders import OutgoingMessage, PermanentFailure, ProviderResult
 from townhall.notifications.services import notification_queue
-from townhall.notifications.services.delivery import notification_claim_due, notification_deliver, notification_load
+from townhall.notifications.services.claims import notification_claim_due
+from townhall.notifications.services.delivery import notification_deliver, notification_load
 
 RECOVERED = "Taken again after a worker stopped part-way"
 

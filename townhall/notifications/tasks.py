@@ -1,4 +1,8 @@
-"""Background delivery. Safe to run twice: the claim decides who sends, and a delivered row is left alone."""
+"""Delivering one message as a task: kept so ``deliver_task`` rows queued before the upgrade still run.
+
+Nothing enqueues it now: the ``deliver_notifications`` loops claim due outbox rows themselves (ADR 0010).
+Safe to run twice: the claim decides who sends, and a delivered row is left alone.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +10,8 @@ import os
 import socket
 
 from townhall.core.tasks import task
-from townhall.notifications.services.delivery import notification_claim, notification_deliver
+from townhall.notifications.services.claims import notification_claim
+from townhall.notifications.services.delivery import notification_deliver
 
 
 def worker_name(prefix: str = "task") -> str:

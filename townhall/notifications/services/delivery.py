@@ -1,26 +1,21 @@
-"""The delivery worker's writes: claim due rows, send, record the outcome, retry with backoff.
+"""The delivery worker's writes once it holds a claim (``claims``): send, record the outcome, retry with backoff.
 
-Claiming is safe for any number of workers: on PostgreSQL ``SELECT … FOR UPDATE SKIP LOCKED`` then an
-UPDATE in one transaction; on SQLite a conditional UPDATE per row (only one worker's UPDATE can match).
-A claim is a lease: a worker that dies leaves its row in ``sending`` with ``accepted_at`` empty, and once
-``lease_expires_at`` passes another worker claims it again as a *retry*. Retries ask Notify first whether it
-already holds our reference; SMTP has no such question, so the one window where a message can be sent twice
-is between the relay's 250 reply and our commit of ``accepted_at`` (see docs/adr/0010-notification-outbox.md).
+Retries ask Notify first whether it already holds our reference; SMTP has no such question, so the one window
+where a message can be sent twice is between the relay's 250 reply and our commit of ``accepted_at`` (see
+docs/adr/0010-notification-outbox.md). A retry waits in the outbox until its ``next_attempt_at``, when a
+delivery loop claims it like any other due row.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta
-from functools import cache, partial
+from datetime import timedelta
 from typing import Any
 
 import psycopg
-from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
+from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
-from django.db.models import F, Q
 from django.utils import timezone
 
 from townhall.core.services.audit import audit_record
@@ -37,128 +32,10 @@ from townhall.notifications.senders import (
     sender_for,
 )
 from townhall.notifications.senders.smtp import message_id_for
+from townhall.notifications.services.claims import Claim, pg_statement
 from townhall.notifications.tokens import reply_address
 
 logger = logging.getLogger("townhall.notifications.delivery")
-
-
-@dataclass(frozen=True)
-class Claim:
-    notification_id: int
-    attempt: int
-    retry: bool
-    recovered: bool
-    # The row as our claim left it, when the claim read it back (PostgreSQL): ``notification_load`` uses it.
-    notification: Notification | None = field(default=None, compare=False, repr=False)
-
-
-def _waiting(now: datetime) -> Q:
-    return Q(status=Status.CREATED, next_attempt_at__lte=now)
-
-
-def _abandoned(now: datetime) -> Q:
-    return Q(status=Status.SENDING, accepted_at__isnull=True, lease_expires_at__lt=now)
-
-
-def _due(now: datetime) -> Q:
-    return _waiting(now) | _abandoned(now)
-
-
-def _take(pk: int, worker: str, now: datetime, *, check_due: bool) -> int:
-    rows = Notification.objects.filter(pk=pk)
-    if check_due:
-        rows = rows.filter(_due(now))
-    return rows.update(
-        status=Status.SENDING,
-        claimed_by=worker,
-        lease_expires_at=now + timedelta(seconds=config.lease_seconds()),
-        attempts=F("attempts") + 1,
-        updated_at=now,
-    )
-
-
-# The claim on PostgreSQL, one statement: lock up to ``limit`` due rows, abandoned ones (``_abandoned``) before
-# waiting ones (``_waiting``), each part walking the ``notification_due`` index in order (one query with
-# ``waiting OR abandoned`` must sort every due row before it can stop: ~0.4 s a batch with 100,000 queued); take
-# them and write their ``sending`` events; return the rows as taken. The LIMIT over the UNION stops reading the
-# waiting part once it has enough, so no more rows are locked than are taken.
-_CLAIM_SQL = """
-WITH abandoned AS (
-    SELECT id, status FROM {notification}
-    WHERE status = %(sending)s AND accepted_at IS NULL AND lease_expires_at < %(now)s
-    ORDER BY next_attempt_at, id LIMIT %(limit)s FOR UPDATE SKIP LOCKED
-), waiting AS (
-    SELECT id, status FROM {notification} WHERE status = %(created)s AND next_attempt_at <= %(now)s
-    ORDER BY next_attempt_at, id LIMIT %(limit)s FOR UPDATE SKIP LOCKED
-), locked AS (
-    (SELECT id, status FROM abandoned UNION ALL SELECT id, status FROM waiting) LIMIT %(limit)s
-), claimed AS (
-    UPDATE {notification} AS n SET status = %(sending)s, claimed_by = %(worker)s, lease_expires_at = %(lease)s,
-        attempts = n.attempts + 1, updated_at = %(now)s
-    FROM locked WHERE n.id = locked.id
-    RETURNING n.*, locked.status AS claimed_from
-), events AS (
-    INSERT INTO {event} (notification_id, occurred_at, status, attempt, detail)
-    SELECT id, %(now)s, %(sending)s, attempts, CASE WHEN claimed_from = %(sending)s THEN %(detail)s ELSE '' END
-    FROM claimed
-)
-SELECT * FROM claimed
-"""
-_RECOVERED = "Taken again after a worker stopped part-way"
-
-
-def _claim_due_postgresql(worker: str, limit: int, now: datetime) -> list[Claim]:
-    """One round trip instead of five (BEGIN, two locking SELECTs, the UPDATE, COMMIT) and no ORM query building;
-    the rows come back for ``notification_load``, without building and compiling an event object per row."""
-    lease = now + timedelta(seconds=config.lease_seconds())
-    params = {"sending": str(Status.SENDING), "created": str(Status.CREATED), "worker": worker, "limit": limit}
-    params |= {"lease": lease, "now": now, "detail": _RECOVERED}
-    claims = []
-    for row in Notification.objects.raw(_sql(_CLAIM_SQL), params):
-        recovered = getattr(row, "claimed_from") == Status.SENDING  # noqa: B009  (a column the statement adds)
-        claims.append(Claim(row.pk, row.attempts, retry=row.attempts > 1, recovered=recovered, notification=row))
-    return sorted(claims, key=lambda c: c.notification_id)
-
-
-def _claims_for(ids: list[int], previous: dict[int, str], worker: str, now: datetime) -> list[Claim]:
-    claims = []
-    events = []
-    for pk, attempts in Notification.objects.filter(pk__in=ids, claimed_by=worker).values_list("pk", "attempts"):
-        recovered = previous.get(pk) == Status.SENDING
-        claims.append(Claim(pk, attempts, retry=attempts > 1, recovered=recovered))
-        detail = _RECOVERED if recovered else ""
-        events.append(
-            NotificationEvent(
-                notification_id=pk, occurred_at=now, status=Status.SENDING, attempt=attempts, detail=detail
-            )
-        )
-    NotificationEvent.objects.bulk_create(events)
-    return sorted(claims, key=lambda c: c.notification_id)
-
-
-def notification_claim_due(*, worker: str, limit: int = 50) -> list[Claim]:
-    """Claim up to ``limit`` due notifications for this worker."""
-    now = timezone.now()
-    if connection.vendor == "postgresql":
-        return _claim_due_postgresql(worker, limit, now)
-    with transaction.atomic():
-        candidates = list(
-            Notification.objects.filter(_due(now)).order_by("next_attempt_at", "pk").values_list("pk", "status")[:limit]
-        )
-    previous = {}
-    for pk, status in candidates:
-        if _take(pk, worker, now, check_due=True):
-            previous[pk] = status
-    return _claims_for(list(previous), previous, worker, now)
-
-
-def notification_claim(*, notification_id: int, worker: str) -> Claim | None:
-    """Claim one notification if it is due (the task's path)."""
-    now = timezone.now()
-    status = Notification.objects.filter(pk=notification_id).values_list("status", flat=True).first()
-    if status is None or not _take(notification_id, worker, now, check_due=True):
-        return None
-    return _claims_for([notification_id], {notification_id: status}, worker, now)[0]
 
 
 def _message(notification: Notification, claim: Claim) -> OutgoingMessage:
@@ -247,15 +124,6 @@ SELECT id, %(now)s, %(status)s, %(attempt)s, %(detail)s FROM accepted
 _local = threading.local()
 
 
-@cache
-def _sql(template: str) -> str:
-    """A PostgreSQL statement with its table names, built once (the claim and the acceptance run all the time)."""
-    quote = connection.ops.quote_name
-    return template.format(
-        notification=quote(Notification._meta.db_table), event=quote(NotificationEvent._meta.db_table)
-    )
-
-
 def _binding_cursor(db: BaseDatabaseWrapper) -> psycopg.Cursor[Any]:
     """This thread's cursor that binds on the server, kept as long as its connection. The acceptance runs on it
     prepared (once per connection), so neither side parses, plans or quotes it again for every message. Django opens
@@ -293,7 +161,7 @@ def _accepted(notification: Notification, worker: str, claim: Claim, result: Pro
             "attempt": claim.attempt,
         }
         cursor = _binding_cursor(db)
-        cursor.execute(_sql(_ACCEPT_SQL), params, prepare=True)
+        cursor.execute(pg_statement(_ACCEPT_SQL), params, prepare=True)
         if cursor.rowcount != 1:
             logger.warning("Notification %s was taken by another worker after its lease ran out", notification.pk)
             return Status.SENDING
@@ -344,7 +212,6 @@ def _retry_later(notification: Notification, worker: str, claim: Claim, detail: 
             attempt=claim.attempt,
             detail=f"{detail} — trying again after {when.isoformat(timespec='seconds')}",
         )
-        transaction.on_commit(partial(_enqueue_retry, notification.pk, when))
     return Status.CREATED
 
 
@@ -375,22 +242,3 @@ def _fail(
             actor_fallback="notifications",
         )
     return status
-
-
-def _enqueue_retry(notification_id: int, run_after: datetime) -> None:
-    from townhall.notifications.tasks import deliver_task
-
-    if deliver_task.get_backend().supports_defer:
-        deliver_task.using(run_after=run_after).enqueue(notification_id=notification_id)
-    # else: the deliver_notifications loop picks the row up when it is due
-
-
-def notification_release(*, worker: str) -> int:
-    """Give back rows this worker claimed but has not started (a clean shutdown part-way through a batch)."""
-    return Notification.objects.filter(claimed_by=worker, status=Status.SENDING, accepted_at__isnull=True).update(
-        status=Status.CREATED,
-        claimed_by="",
-        lease_expires_at=None,
-        attempts=F("attempts") - 1,
-        updated_at=timezone.now(),
-    )

@@ -18,12 +18,8 @@ from django.db import close_old_connections, connection
 
 from townhall.notifications.senders import NotificationSender
 from townhall.notifications.senders.smtp import close_connections
-from townhall.notifications.services.delivery import (
-    notification_claim_due,
-    notification_deliver,
-    notification_load,
-    notification_release,
-)
+from townhall.notifications.services.claims import notification_claim_due, notification_release
+from townhall.notifications.services.delivery import notification_deliver, notification_load
 from townhall.notifications.tasks import worker_name
 
 
