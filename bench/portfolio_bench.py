@@ -19,7 +19,7 @@ from townhall.portfolio.optimiser.synthetic import SyntheticSpec, synthetic_prog
 NAME = "portfolio"
 GOAL_SECONDS = 10.0
 GAP = 1e-3
-MKNAP1 = Path(__file__).resolve().parent.parent.parent / "shared" / "benchmarks" / "mknap1.txt"
+MKNAP1 = Path(__file__).resolve().parent.parent / "tests" / "portfolio" / "data" / "mknap1.txt"  # OR-Library
 
 
 def run(quick: bool = False) -> str:

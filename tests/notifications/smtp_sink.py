@@ -28,13 +28,20 @@ class CountingHandler:
         self.permanent_rcpt: set[str] = set()
         self.rcpt_delay = 0.0
         self.in_rcpt = threading.Event()
+        self.waiting_now = 0  # conversations inside a (delayed) RCPT right now
+        self.most_at_once = 0  # the most conversations ever inside RCPT together: >1 means clients overlapped
 
     async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str, rcpt_options: Any) -> str:
         if address in self.permanent_rcpt:
             return "550 5.1.1 No such mailbox"
         self.in_rcpt.set()
-        if self.rcpt_delay:
-            await asyncio.sleep(self.rcpt_delay)  # a slow relay: the worker waits on our reply
+        self.waiting_now += 1  # (the server's one event loop runs this: no lock needed)
+        self.most_at_once = max(self.most_at_once, self.waiting_now)
+        try:
+            if self.rcpt_delay:
+                await asyncio.sleep(self.rcpt_delay)  # a slow relay: the worker waits on our reply
+        finally:
+            self.waiting_now -= 1
         envelope.rcpt_tos.append(address)
         return "250 OK"
 

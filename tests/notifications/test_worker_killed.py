@@ -107,7 +107,7 @@ def test_delivery_threads_share_the_outbox_and_send_each_message_once(worker_db:
         count = 40
         harness(worker_db, "migrate")
         harness(worker_db, "seed", "--count", str(count))
-        sink.handler.rcpt_delay = 0.02  # so the loops' conversations overlap
+        sink.handler.rcpt_delay = 0.05  # so the loops' conversations overlap, even on a busy machine
         harness(worker_db, "work", "--smtp-port", str(sink.port), "--threads", "4", "--batch-size", "3")
         counts = sink.handler.message_ids()
         assert len(counts) == count
@@ -115,7 +115,8 @@ def test_delivery_threads_share_the_outbox_and_send_each_message_once(worker_db:
         report = json.loads(harness(worker_db, "report"))
         assert {r["status"] for r in report} == {"delivered"}
         assert {r["attempts"] for r in report} == {1}
-        assert len(set(sink.handler.sessions)) >= 2  # the loops really ran side by side, one SMTP session each
+        # The loops really ran side by side: several of their SMTP conversations were waiting on us at once.
+        assert sink.handler.most_at_once >= 2
     finally:
         sink.stop()
 

@@ -11,7 +11,7 @@ from townhall.portfolio.optimiser.mknap import KnapsackInstance, parse_mknap
 
 from .checks import violations
 
-MKNAP1 = Path(__file__).resolve().parents[2].parent / "shared" / "benchmarks" / "mknap1.txt"
+MKNAP1 = Path(__file__).resolve().parent / "data" / "mknap1.txt"  # OR-Library, see data/README.md
 INSTANCES = parse_mknap(MKNAP1.read_text())
 
 
