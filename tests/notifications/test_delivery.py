@@ -213,3 +213,55 @@ def test_release_gives_back_unstarted_claims(district: Any) -> None:
     notification_claim_due(worker="stopping", limit=3)
     assert notification_release(worker="stopping") == 3
     assert set(Notification.objects.values_list("status", "attempts")) == {(Status.CREATED, 0)}
+
+
+def _unreachable_at_first(monkeypatch: Any, failures: int) -> list[int]:
+    """Make recording an acceptance fail as a lost database connection does, ``failures`` times, then work."""
+    from django.db import OperationalError
+
+    from townhall.notifications.services import delivery
+
+    real = delivery._record_accepted
+    calls: list[int] = []
+
+    def record(*args: Any, **kwargs: Any) -> str:
+        calls.append(1)
+        if len(calls) <= failures:
+            raise OperationalError("connection to server at 127.0.0.1 failed: the database system is shutting down")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(delivery, "_record_accepted", record)
+    monkeypatch.setattr(delivery, "RECORD_RETRY_FIRST", 0.01)
+    return calls
+
+
+@pytest.mark.django_db(transaction=True)  # recording reconnects, which a test's own transaction would not survive
+def test_an_accepted_message_is_recorded_once_the_database_answers_again(
+    district: Any, smtp_sink: SmtpSink, monkeypatch: Any
+) -> None:
+    """The relay said 250, then the database went away: the worker keeps the acceptance and records it later,
+    so the message is never left looking unsent (which would send it again once the lease ran out)."""
+    [n] = queue_emails(district, 1)
+    calls = _unreachable_at_first(monkeypatch, failures=3)
+    [claim] = notification_claim_due(worker="w")
+    assert notification_deliver(claim=claim, worker="w") == Status.DELIVERED
+    assert len(calls) == 4
+    n.refresh_from_db()
+    assert n.status == Status.DELIVERED and n.accepted_at is not None and n.attempts == 1
+    assert list(smtp_sink.handler.message_ids().values()) == [1]  # the relay got it once
+
+
+@pytest.mark.django_db(transaction=True)
+def test_recording_gives_up_when_the_lease_runs_out(district: Any, smtp_sink: SmtpSink, monkeypatch: Any) -> None:
+    queue_emails(district, 1)
+    _unreachable_at_first(monkeypatch, failures=1000)
+    [claim] = notification_claim_due(worker="w")
+    Notification.objects.filter(pk=claim.notification_id).update(
+        lease_expires_at=timezone.now() + timedelta(seconds=0.2)
+    )
+    from django.db import OperationalError
+
+    with pytest.raises(OperationalError):
+        notification_deliver(claim=claim, worker="w")
+    assert len(smtp_sink.handler.messages) == 1  # sent once; the row still says sending, as the log error warns
+    assert Notification.objects.get(pk=claim.notification_id).status == Status.SENDING

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from datetime import timedelta
 from typing import Any
 
 import psycopg
-from django.db import DEFAULT_DB_ALIAS, connections, transaction
+from django.db import DEFAULT_DB_ALIAS, InterfaceError, OperationalError, connections, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.utils import timezone
 
@@ -139,7 +140,46 @@ def _binding_cursor(db: BaseDatabaseWrapper) -> psycopg.Cursor[Any]:
     return kept[1]
 
 
+# How long to wait between tries at recording an acceptance while the database does not answer, and what
+# "does not answer" is: a lost or refused connection (Django's wrappers, and psycopg's own from the kept cursor).
+RECORD_RETRY_FIRST, RECORD_RETRY_MOST = 0.2, 5.0
+_UNREACHABLE = (OperationalError, InterfaceError, psycopg.OperationalError, psycopg.InterfaceError)
+
+
 def _accepted(notification: Notification, worker: str, claim: Claim, result: ProviderResult) -> str:
+    """Record the provider's acceptance, trying again while the database is unreachable.
+
+    The provider has the message now. Giving up here would leave the row looking unsent, and once the lease ran
+    out another worker would send it again; so the worker keeps trying for as long as its lease lasts (a
+    database restart takes seconds, the lease minutes), reconnecting each time.
+    """
+    delay = RECORD_RETRY_FIRST
+    while True:
+        try:
+            return _record_accepted(notification, worker, claim, result)
+        except _UNREACHABLE as exc:
+            lease = notification.lease_expires_at
+            if lease is None or timezone.now() + timedelta(seconds=delay) >= lease:
+                logger.error(
+                    "Notification %s was accepted by %s but the database could not record it before the lease ran "
+                    "out: it may be sent again",
+                    notification.pk,
+                    result.provider,
+                )
+                raise
+            logger.warning(
+                "Notification %s was accepted by %s; recording it failed (%s), trying again in %.1f s",
+                notification.pk,
+                result.provider,
+                exc.__class__.__name__,
+                delay,
+            )
+            connections[DEFAULT_DB_ALIAS].close()  # a fresh connection next time
+            time.sleep(delay)
+            delay = min(delay * 2, RECORD_RETRY_MOST)
+
+
+def _record_accepted(notification: Notification, worker: str, claim: Claim, result: ProviderResult) -> str:
     now = timezone.now()
     status = Status.DELIVERED if result.outcome == "delivered" else Status.SENDING
     detail = result.detail or (f"Accepted by {result.provider}" if status == Status.SENDING else "")
