@@ -509,7 +509,7 @@ def _restart_postgres(rig: _Rig, plan: _Plan) -> None:
 
 def _refusals_logged(rig: _Rig) -> int:
     """Uploads the server refused because the store could not take them (its own warning, one per refusal)."""
-    return rig.server_log.read_text(errors="replace").count("Could not store an upload")
+    return rig.server_log.read_text(errors="replace").count("The document store could not take")  # core.storage
 
 
 def _fill_store(rig: _Rig) -> None:
