@@ -282,7 +282,7 @@ def _busy(phases: list[_Phase], cores: int) -> str:
     busy = sum(p.machine_busy for p in phases) / len(phases)
     if busy >= 0.9 * cores:
         return f"full ({busy:.2f} of {cores} busy on average): more processes cannot add throughput here"
-    return f"{busy:.2f} of {cores} busy on average: not full, so something other than CPU also bounded the rate"
+    return f"{busy:.2f} of {cores} busy on average: not full, so something other than the cores bounded the rate"
 
 
 def _rate(phases: list[_Phase]) -> float:
@@ -309,12 +309,31 @@ def _cpu_row(p: _Phase) -> str:
     )
 
 
+def _bounds(cores: int, cpu_total: float, web_ms: float, ratio: float, ones: list[_Phase], raw: float) -> str:
+    """The arithmetic of the ratio: one web process is held to one core by its GIL; two are held by the machine."""
+    machine_cap = 1000 * cores / cpu_total if cpu_total else float("nan")
+    process_cap = 1000 / web_ms if web_ms else float("nan")  # one process's Python runs on one core at a time
+    one, two = min(process_cap, machine_cap), min(2 * process_cap, machine_cap)
+    busy = sum(p.cpu["web"] / p.load_seconds for p in ones) / len(ones)
+    return f"""A submission costs about {cpu_total:.0f} ms of CPU across the web process, PostgreSQL and the workers
+(1 + 1), {web_ms:.1f} ms of it in the web process. One web process runs Python on one core at a time (its GIL): it was
+{busy:.2f} cores busy in the 1 + 1 runs, and at {web_ms:.1f} ms a submission it can serve at most about
+{process_cap:,.0f} submissions/s however many threads it has. The machine's {cores} cores serve at most about
+{machine_cap:,.0f} submissions/s at {cpu_total:.0f} ms each, however many processes run. So on this machine 1 + 1 is
+bounded near {one:,.0f}/s and 2 + 2 near {two:,.0f}/s: the most the ratio can be here is about {two / one:.2f}, and
+it measured **{ratio:.2f}**. On a machine with more cores the second bound moves away and each further web
+process adds up to another {process_cap:,.0f}/s, until PostgreSQL's share becomes the limit: the per-submission
+CPU figures above are what docs/scaling.md scales from. PostgreSQL's own single-row INSERT+COMMIT rate from
+{CONCURRENCY} connections, measured on the same database before the load: {raw:,.0f}/s."""
+
+
 def _report(phases: list[_Phase], raw: float, quick: bool, seconds: float, warmup: float, loads: list[str]) -> str:
     ones, twos = [p for p in phases if p.web == 1], [p for p in phases if p.web == 2]
     rate1, rate2 = _rate(ones), _rate(twos)
     ratio = rate2 / rate1 if rate1 else float("nan")
     measured = sum(int(p.client["all_completed"]) for p in ones)
     cpu_total = sum(1000 * sum(p.cpu[g] for p in ones) / max(1, measured) for g in _SERVING)
+    web_ms = 1000 * sum(p.cpu["web"] for p in ones) / max(1, measured)
     ok = all(p.lost == 0 and p.duplicated == 0 and not p.exits for p in phases)
     verdict = "**PASSED**" if ok else "**FAILED**"
     order = ", ".join(f"{p.web} + {p.workers}" for p in phases)
@@ -370,15 +389,9 @@ configuration run: {", ".join(loads)}). CPU time from `/proc/<pid>/stat` (user +
 
 The last column counts every process on the machine (`/proc/stat`); the gap to the column before it is work that
 is not serving these submissions (other benchmarks sharing the machine, the SMTP sink, the kernel). During the
-2 + 2 runs the machine's {cores} cores were {_busy(twos, cores)}.
+1 + 1 runs the machine's {cores} cores were {_busy(ones, cores)}; during the 2 + 2 runs they were {_busy(twos, cores)}.
 
-A submission costs about {cpu_total:.0f} ms of CPU across the web process, PostgreSQL and the workers (1 + 1), so
-{cores} cores can serve at most about {1000 * cores / cpu_total if cpu_total else float("nan"):,.0f} submissions/s
-however many processes run; a second web process helps only while one process cannot keep a core busy (its
-GIL, waits on commits). Once the cores are full, adding processes adds context switches, not throughput, so
-on this machine the ratio says little about a machine with more cores: the per-process rates and CPU per
-submission above are the figures to scale from (docs/scaling.md). PostgreSQL's own single-row INSERT+COMMIT
-rate from {CONCURRENCY} connections, measured on the same database before the load: {raw:,.0f}/s.
+{_bounds(cores, cpu_total, web_ms, ratio, ones, raw)}
 
 {chr(10).join(notes)}
 """
