@@ -411,12 +411,13 @@ def _env(var_dir: Path, database_url: str, *, production: bool) -> dict[str, str
         # loopback address are not refused as one abusive client would be. The counters live in Redis, as
         # docs/operations.md advises for production, when one answers here; else in the database cache.
         env.update(RATELIMIT_API_IP="1000000/m", RATELIMIT_API_KEY="1000000/m", RATELIMIT_RESIDENT_POST="1000000/m")
-        if _redis_answers():
+        if _empty_bench_redis():
             env["REDIS_URL"] = REDIS_URL
     return env
 
 
-def _redis_answers() -> bool:
+def _empty_bench_redis() -> bool:
+    """Empty the benchmark's own Redis database; False if no Redis answers (the counters then stay in PostgreSQL)."""
     try:
         import redis
 

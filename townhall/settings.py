@@ -271,28 +271,20 @@ if PRODUCTION:
 # REDIS_URL is set (advised: two round trips per counted request, nothing written to PostgreSQL), else the
 # database cache (run `manage.py createcachetable`), unless CACHE_BACKEND names another.
 REDIS_URL = os.environ.get("REDIS_URL", "")
-if REDIS_URL and "CACHE_BACKEND" not in os.environ:
-    CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": REDIS_URL,
-            # Short timeouts: if Redis stops answering, rate-limited requests are refused (503) within a
-            # second or two instead of hanging a web thread.
-            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
-        }
-    }
+if REDIS_URL:
+    _CACHE_DEFAULT = ("django.core.cache.backends.redis.RedisCache", REDIS_URL)
+elif PRODUCTION:
+    _CACHE_DEFAULT = ("django.core.cache.backends.db.DatabaseCache", "townhall_cache")
 else:
-    CACHES = {
-        "default": {
-            "BACKEND": os.environ.get(
-                "CACHE_BACKEND",
-                "django.core.cache.backends.db.DatabaseCache"
-                if PRODUCTION
-                else "django.core.cache.backends.locmem.LocMemCache",
-            ),
-            "LOCATION": os.environ.get("CACHE_LOCATION", "townhall_cache" if PRODUCTION else "townhall"),
-        }
-    }
+    _CACHE_DEFAULT = ("django.core.cache.backends.locmem.LocMemCache", "townhall")
+_CACHE_BACKEND = os.environ.get("CACHE_BACKEND", _CACHE_DEFAULT[0])
+CACHES: dict[str, dict[str, Any]] = {
+    "default": {"BACKEND": _CACHE_BACKEND, "LOCATION": os.environ.get("CACHE_LOCATION", _CACHE_DEFAULT[1])}
+}
+if _CACHE_BACKEND.endswith("RedisCache"):
+    # Short timeouts: if Redis stops answering, rate-limited requests are refused (503) within a second or
+    # two instead of hanging a web thread.
+    CACHES["default"]["OPTIONS"] = {"socket_connect_timeout": 1, "socket_timeout": 1}
 RATELIMIT_USE_CACHE = "default"
 RATELIMIT_ENABLE = _env_bool("RATELIMIT_ENABLE", True)
 RATELIMIT_RESIDENT_POST = os.environ.get("RATELIMIT_RESIDENT_POST", "60/m")  # per client address

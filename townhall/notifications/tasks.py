@@ -6,16 +6,9 @@ Safe to run twice: the claim decides who sends, and a delivered row is left alon
 
 from __future__ import annotations
 
-import os
-import socket
-
 from townhall.core.tasks import task
-from townhall.notifications.services.claims import notification_claim
+from townhall.notifications.services.claims import notification_claim, worker_name
 from townhall.notifications.services.delivery import notification_deliver
-
-
-def worker_name(prefix: str = "task") -> str:
-    return f"{prefix}:{socket.gethostname()}:{os.getpid()}"
 
 
 @task(queue_name="notifications")

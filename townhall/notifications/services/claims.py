@@ -8,6 +8,8 @@ A claim is a lease: a worker that dies leaves its row in ``sending`` with ``acce
 
 from __future__ import annotations
 
+import os
+import socket
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import cache
@@ -18,6 +20,11 @@ from django.utils import timezone
 
 from townhall.notifications import config
 from townhall.notifications.models import Notification, NotificationEvent, Status
+
+
+def worker_name(prefix: str = "task") -> str:
+    """The name a worker claims rows under (``claimed_by``): its kind, host and process."""
+    return f"{prefix}:{socket.gethostname()}:{os.getpid()}"
 
 
 @dataclass(frozen=True)

@@ -18,9 +18,8 @@ from django.db import close_old_connections, connection
 
 from townhall.notifications.senders import NotificationSender
 from townhall.notifications.senders.smtp import close_connections
-from townhall.notifications.services.claims import notification_claim_due, notification_release
+from townhall.notifications.services.claims import notification_claim_due, notification_release, worker_name
 from townhall.notifications.services.delivery import notification_deliver, notification_load
-from townhall.notifications.tasks import worker_name
 
 
 class Command(BaseCommand):
