@@ -268,11 +268,11 @@ if PRODUCTION:
 
 # --- Operations (townhall/core/ops; docs/operations.md) ----------------------------------
 # Caches hold the rate-limit counters, so production needs one shared by every web process: Redis when
-# REDIS_URL is set (advised: two round trips per counted request, nothing written to PostgreSQL), else the
+# REDIS_URL is set (advised: two round trips per count, nothing written to PostgreSQL; core/ops/cache.py), else the
 # database cache (run `manage.py createcachetable`), unless CACHE_BACKEND names another.
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
-    _CACHE_DEFAULT = ("django.core.cache.backends.redis.RedisCache", REDIS_URL)
+    _CACHE_DEFAULT = ("townhall.core.ops.cache.RedisCache", REDIS_URL)
 elif PRODUCTION:
     _CACHE_DEFAULT = ("django.core.cache.backends.db.DatabaseCache", "townhall_cache")
 else:

@@ -157,7 +157,7 @@ def _redis_cache(url: str) -> dict[str, Any]:
 
     return {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "townhall.core.ops.cache.RedisCache",
             "LOCATION": url,
             "KEY_PREFIX": f"test-{uuid.uuid4().hex}",  # parallel test workers never share counters
             "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
@@ -172,6 +172,27 @@ def test_counters_in_a_real_redis_limit_the_api(client: Client) -> None:
         statuses = [client.get(API, REMOTE_ADDR="198.51.100.9").status_code for _ in range(4)]
         assert statuses == [200, 200, 200, 429]
         assert client.get(API, REMOTE_ADDR="198.51.100.10").status_code == 200
+
+
+@pytest.mark.skipif(not _redis_answers(), reason="no Redis at 127.0.0.1:6379 (a fresh machine); CI has one")
+def test_the_redis_counter_increments_only_a_live_key() -> None:
+    from django.core.cache import caches
+
+    with override_settings(CACHES=_redis_cache("redis://127.0.0.1:6379/15")):
+        cache = caches["default"]
+        with pytest.raises(ValueError):
+            cache.incr("never-set")
+        assert cache.get("never-set") is None  # the failed increment created nothing
+        assert cache.add("counter", 1, 60) and not cache.add("counter", 1, 60)
+        assert [cache.incr("counter"), cache.incr("counter", 5)] == [2, 7]
+        assert cache.get("counter") == 7
+        redis_ttl = cache._cache.get_client().ttl(cache.make_key("counter"))
+        assert 0 < redis_ttl <= 60  # counting kept the window's expiry
+        cache.set("short", 1, timeout=1)
+        cache.delete("short")  # as an expired counter is: gone
+        with pytest.raises(ValueError):
+            cache.incr("short")
+        cache.delete("counter")
 
 
 @pytest.mark.django_db
@@ -197,5 +218,5 @@ def test_redis_url_chooses_the_redis_cache() -> None:
     code = "import json; from townhall import settings; print(json.dumps(settings.CACHES['default']))"
     done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
     found = json.loads(done.stdout.strip().splitlines()[-1])
-    assert found["BACKEND"] == "django.core.cache.backends.redis.RedisCache"
+    assert found["BACKEND"] == "townhall.core.ops.cache.RedisCache"
     assert found["LOCATION"] == "redis://cache.internal:6379/0"
