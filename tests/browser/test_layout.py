@@ -3,6 +3,7 @@ at 320 px and with JavaScript off; the language toggle works without JavaScript.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 import pytest
@@ -82,4 +83,6 @@ def test_skip_link_moves_to_the_main_content(new_page: Callable[..., Page]) -> N
     expect(skip).to_be_focused()
     expect(skip).to_be_visible()
     page.keyboard.press("Enter")
-    assert page.url.endswith("#main-content")
+    # The fragment navigation is asynchronous: wait for it rather than reading the URL at once.
+    expect(page).to_have_url(re.compile(r"#main-content$"))
+    expect(page.locator("#main-content")).to_be_focused()
