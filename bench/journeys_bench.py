@@ -11,6 +11,11 @@ process (asyncio, raw HTTP/1.1 with keep-alive, no Django) drives it with 50 con
   page, each question page (GET, then POST with the CSRF token), check your answers, Submit, and the
   confirmation page; twelve requests a journey.
 
+Each is run twice: as fast as the server answers (its capacity, and the CPU each costs), then at the
+load the goals describe (see ``THINK_SECONDS``): the API clients paced to offer 300 submissions a second
+between them, latency counted from when each was due; the residents pausing about a second before each
+request.
+
 The client speaks as a TLS-terminating proxy would (``X-Forwarded-Proto: https``), so the production
 settings (secure cookies, SSL redirect, CSRF origin check) apply unchanged.
 
@@ -28,6 +33,7 @@ import asyncio
 import contextlib
 import json
 import os
+import random
 import re
 import secrets
 import shutil
@@ -37,6 +43,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
@@ -61,6 +68,13 @@ REDIS_URL = "redis://127.0.0.1:6379/7"  # a database of its own, emptied before 
 RAMP_SECONDS = 1.0  # of a measured run, while its clients connect: counted in CPU, not in rates or latencies
 
 GOALS = {"api_rate": 300.0, "api_p95_ms": 150.0, "page_p95_ms": 50.0}
+# Little's law: 50 clients that each wait for an answer before sending again, at 300 submissions a second,
+# wait 50 / 300 = 167 ms on average, so "300/s with p95 ≤ 150 ms" can only describe an offered load: the
+# goals are judged with the API clients paced to offer 300/s, and the page clients pausing as residents do.
+# A resident reads a page and answers its question in tens of seconds; one second is far quicker than any
+# does, and 50 of them at that pace report a missed bin about 4 times a second, thousands of times the
+# busiest council's rate. Both are also run as fast as the server answers, which gives its capacity.
+THINK_SECONDS = 1.0
 
 
 # --------------------------------------------------------------------------------------------------
@@ -151,10 +165,14 @@ class _Results:
 
 class _Clock:
     def __init__(self, warmup: float, seconds: float) -> None:
-        self.start = time.perf_counter() + warmup
+        self.began = time.perf_counter()
+        self.start = self.began + warmup
         self.end = self.start + seconds
 
-    def inside(self, began: float) -> bool:
+    def inside(self, began: float, due: float | None = None) -> bool:
+        """Began in the window and answered before it closed; or, paced, was due in the window."""
+        if due is not None:
+            return self.start <= due < self.end
         return self.start <= began and time.perf_counter() <= self.end
 
 
@@ -167,11 +185,15 @@ async def _timed(
     path: str,
     headers: dict[str, str],
     body: bytes = b"",
+    due: float | None = None,
 ) -> tuple[int, list[tuple[str, str]], bytes]:
-    began = time.perf_counter()
+    """One request, its latency kept if it began inside the measured window. ``due`` is when a paced
+    client meant to send it: latency then counts from that moment, so a request held back behind a slow
+    one is not measured as if it had been sent on time (no coordinated omission)."""
+    began = time.perf_counter() if due is None else due
     response = await conn.request(method, path, headers, body)
     results.all_requests += 1
-    if clock.inside(began):
+    if clock.inside(began, due):
         results.latencies.setdefault(label, []).append(time.perf_counter() - began)
         results.requests += 1
     return response
@@ -195,8 +217,13 @@ def missed_bin_body(email: str) -> bytes:
     return json.dumps({"service": SERVICE, "answers": answers}).encode()
 
 
-async def _api_client(n: int, port: int, key: str, clock: _Clock, results: _Results) -> None:
+async def _api_client(n: int, port: int, key: str, clock: _Clock, results: _Results, rate: float) -> None:
+    """Submit one complete report after another: as fast as the server answers (``rate`` 0), or paced so
+    that the clients together offer ``rate`` submissions a second, each client on its own schedule."""
     conn = _Connection(port)
+    # Paced: client n is due at began + (n + k × clients) / rate, so every window holds exactly rate × seconds.
+    interval = CONCURRENCY / rate if rate else 0.0
+    due = clock.began + n / rate - interval if rate else None
     base = {
         "Authorization": f"Bearer {key}",
         "Content-Type": "application/json",
@@ -208,9 +235,16 @@ async def _api_client(n: int, port: int, key: str, clock: _Clock, results: _Resu
         i += 1
         body = missed_bin_body(f"resident{n}.{i}@example.test")
         headers = {**base, "Idempotency-Key": f"bench-{os.getpid()}-{n}-{i}-{secrets.token_hex(4)}"}
+        if due is not None:
+            due += interval
+            if due >= clock.end:
+                break
+            await asyncio.sleep(max(0.0, due - time.perf_counter()))
         began = time.perf_counter()
         try:
-            status, _, content = await _timed(conn, clock, results, "api", "POST", "/api/v1/submissions", headers, body)
+            status, _, content = await _timed(
+                conn, clock, results, "api", "POST", "/api/v1/submissions", headers, body, due=due
+            )
         except (OSError, asyncio.IncompleteReadError, ValueError) as exc:
             results.errors.append(f"api: {type(exc).__name__}: {exc}")
             await conn.close()
@@ -219,7 +253,7 @@ async def _api_client(n: int, port: int, key: str, clock: _Clock, results: _Resu
             results.errors.append(f"api: HTTP {status}: {content[:200]!r}")
             continue
         results.all_completed += 1
-        if clock.inside(began):
+        if clock.inside(began, due):
             results.completed += 1
     await conn.close()
 
@@ -230,8 +264,10 @@ _TOKEN = re.compile(rb'name="csrfmiddlewaretoken" value="([^"]+)"')
 class _Resident:
     """One resident's browser: a cookie jar and a kept-alive connection."""
 
-    def __init__(self, conn: _Connection, clock: _Clock, results: _Results) -> None:
-        self.conn, self.clock, self.results = conn, clock, results
+    def __init__(
+        self, conn: _Connection, clock: _Clock, results: _Results, pause: Callable[[], float] = lambda: 0.0
+    ) -> None:
+        self.conn, self.clock, self.results, self.pause = conn, clock, results, pause
         self.cookies: dict[str, str] = {}
         self.origin = f"https://127.0.0.1:{conn.port}"
 
@@ -252,6 +288,7 @@ class _Resident:
                     self.cookies.pop(cookie.strip(), None)
 
     async def get(self, path: str) -> bytes:
+        await asyncio.sleep(self.pause())  # reading the page before following a link
         status, headers, content = await _timed(
             self.conn, self.clock, self.results, "page", "GET", path, self._headers()
         )
@@ -267,6 +304,7 @@ class _Resident:
         from urllib.parse import urlencode
 
         body = urlencode({"csrfmiddlewaretoken": token.group(1).decode(), **fields}).encode()
+        await asyncio.sleep(self.pause())  # answering the question
         headers = {
             **self._headers(),
             "Content-Type": "application/x-www-form-urlencoded",
@@ -282,14 +320,24 @@ class _Resident:
         return dict(response_headers)["location"]
 
 
-async def _page_client(n: int, port: int, clock: _Clock, results: _Results) -> None:
+async def _page_client(n: int, port: int, clock: _Clock, results: _Results, think: float) -> None:
+    """Walk the journey again and again, pausing about ``think`` seconds before each request (0: none).
+
+    The pauses vary (half to one and a half times ``think``) and the residents start at different moments,
+    as people do, so they do not all arrive in the same instant."""
     conn = _Connection(port)
+    chance = random.Random(n)
+
+    def pause() -> float:
+        return think * chance.uniform(0.5, 1.5)
+
+    await asyncio.sleep(think * chance.random())
     base = f"/services/{ORG}/{SERVICE}/"
     day = date.today() - timedelta(days=1)
     i = 0
     while time.perf_counter() < clock.end:
         i += 1
-        resident = _Resident(conn, clock, results)
+        resident = _Resident(conn, clock, results, pause)
         began = time.perf_counter()
         try:
             start = await resident.get(base)
@@ -340,16 +388,16 @@ async def _page_client(n: int, port: int, clock: _Clock, results: _Results) -> N
 
 
 async def _drive(
-    mode: str, ports: list[int], key: str, warmup: float, seconds: float, concurrency: int
+    mode: str, ports: list[int], key: str, warmup: float, seconds: float, concurrency: int, pace: float = 0.0
 ) -> dict[str, Any]:
     """Client ``n`` talks to ``ports[n % len(ports)]``: several servers share the clients round-robin, as a
-    load balancer would spread them."""
+    load balancer would spread them. ``pace`` is the API's offered rate, or a resident's think time."""
     clock = _Clock(warmup, seconds)
     results = _Results()
     if mode == "api":
-        clients = [_api_client(n, ports[n % len(ports)], key, clock, results) for n in range(concurrency)]
+        clients = [_api_client(n, ports[n % len(ports)], key, clock, results, pace) for n in range(concurrency)]
     else:
-        clients = [_page_client(n, ports[n % len(ports)], clock, results) for n in range(concurrency)]
+        clients = [_page_client(n, ports[n % len(ports)], clock, results, pace) for n in range(concurrency)]
     await asyncio.gather(*clients)
     return {
         "seconds": seconds,
@@ -366,9 +414,17 @@ async def _drive(
 
 
 def client_main(argv: list[str]) -> None:
-    mode, ports, key, warmup, seconds, concurrency = argv  # ports: one, or several separated by commas
+    mode, ports, key, warmup, seconds, concurrency, *pace = argv  # ports: one, or several separated by commas
     found = asyncio.run(
-        _drive(mode, [int(p) for p in ports.split(",")], key, float(warmup), float(seconds), int(concurrency))
+        _drive(
+            mode,
+            [int(p) for p in ports.split(",")],
+            key,
+            float(warmup),
+            float(seconds),
+            int(concurrency),
+            float(pace[0]) if pace else 0.0,
+        )
     )
     sys.stdout.write(json.dumps(found))
 
@@ -527,10 +583,12 @@ def stop_process(process: subprocess.Popen[bytes]) -> None:
             process.wait()
 
 
-def _drive_from_client(port: int | list[int], mode: str, key: str, warmup: float, seconds: float) -> dict[str, Any]:
+def _drive_from_client(
+    port: int | list[int], mode: str, key: str, warmup: float, seconds: float, pace: float = 0.0
+) -> dict[str, Any]:
     """Run the client process against one server's port, or spread over several."""
     ports = ",".join(str(p) for p in (port if isinstance(port, list) else [port]))
-    numbers = [str(warmup), str(seconds), str(CONCURRENCY)]
+    numbers = [str(warmup), str(seconds), str(CONCURRENCY), str(pace)]
     done = subprocess.run(
         [sys.executable, "-m", "bench.journeys_bench", "client", mode, ports, key, *numbers],
         cwd=ROOT,
@@ -652,28 +710,39 @@ def _pg_database(create: bool) -> None:
 class _Figures:
     engine: str
     raw_rate: float
-    api: dict[str, Any]
+    api: dict[str, Any]  # as fast as the server answers: capacity
     pages: dict[str, Any]
+    api_paced: dict[str, Any]  # at the goals' load
+    pages_paced: dict[str, Any]
     counters: str = ""
     server_errors: list[str] = field(default_factory=list)
 
+    @staticmethod
+    def rate(phase: dict[str, Any]) -> float:
+        """Submissions (API) or whole journeys (pages) finished a second."""
+        return float(phase["completed"]) / float(phase["seconds"])
+
+    @staticmethod
+    def ms(phase: dict[str, Any], p: float, *labels: str) -> float:
+        found = phase["latencies"]
+        return _pct([x for label in labels for x in found.get(label, [])], p)
+
     @property
     def api_rate(self) -> float:
-        return float(self.api["completed"]) / float(self.api["seconds"])
+        return self.rate(self.api)
 
     @property
     def journey_rate(self) -> float:
-        return float(self.pages["completed"]) / float(self.pages["seconds"])
+        return self.rate(self.pages)
 
     def api_ms(self, p: float) -> float:
-        return _pct(self.api["latencies"].get("api", []), p)
+        return self.ms(self.api, p, "api")
 
     def page_ms(self, p: float) -> float:
-        found = self.pages["latencies"]
-        return _pct(found.get("page", []) + found.get("submit", []), p)
+        return self.ms(self.pages, p, "page", "submit")
 
     def submit_ms(self, p: float) -> float:
-        return _pct(self.pages["latencies"].get("submit", []), p)
+        return self.ms(self.pages, p, "submit")
 
     def cpu_ms(self, phase: dict[str, Any], group: str, per: str) -> float:
         """CPU milliseconds a group of processes spent per submission (``per="all_completed"``) or request."""
@@ -707,6 +776,9 @@ def _measure(engine: str, workdir: Path, database_url: str, *, warmup: float, se
             phases[mode] = _drive_from_client(server.port, mode, key, RAMP_SECONDS, seconds)
             meter.stop()
             phases[mode]["cpu"] = {**meter.used, "client": phases[mode]["cpu_seconds"]}
+        # Then at the goals' load: the API offered its goal rate, residents pausing between pages.
+        phases["api_paced"] = _drive_from_client(server.port, "api", key, RAMP_SECONDS, seconds, GOALS["api_rate"])
+        phases["pages_paced"] = _drive_from_client(server.port, "pages", key, RAMP_SECONDS, seconds, THINK_SECONDS)
     finally:
         server.stop()
     return _Figures(
@@ -714,6 +786,8 @@ def _measure(engine: str, workdir: Path, database_url: str, *, warmup: float, se
         raw_rate=raw,
         api=phases["api"],
         pages=phases["pages"],
+        api_paced=phases["api_paced"],
+        pages_paced=phases["pages_paced"],
         counters=counter_store(prod),
         server_errors=_logged_errors(server.log.name),
     )
@@ -772,6 +846,8 @@ def _table(f: _Figures) -> str:
         f"| {f.page_ms(99):.0f} | {f.journey_rate / f.raw_rate:.3f} | {page_errors} |",
         f"| Pages: the Submit POST alone | | {f.submit_ms(50):.0f} | {f.submit_ms(95):.0f} "
         f"| {f.submit_ms(99):.0f} | | |",
+        _paced_row(f"API offered {GOALS['api_rate']:.0f}/s", f, f.api_paced, "api"),
+        _paced_row(f"Pages, residents pausing {THINK_SECONDS:.0f} s", f, f.pages_paced, "page", "submit"),
         f"| raw single-row INSERT+COMMIT (baseline) | {f.raw_rate:,.0f} | | | | 1 | |",
         "",
         f"Page requests served: {served:,} ({served / f.pages['seconds']:,.0f}/s); a whole journey (12 requests)"
@@ -779,7 +855,7 @@ def _table(f: _Figures) -> str:
         "",
         _cpu_table(f),
     ]
-    for name, found in (("API", f.api), ("pages", f.pages)):
+    for name, found in (("API", f.api), ("pages", f.pages), ("paced API", f.api_paced), ("paced pages", f.pages_paced)):
         if found["errors"]:
             lines.append(f"First {name} errors: " + "; ".join(f"`{e[:160]}`" for e in found["first_errors"]))
     if f.server_errors:
@@ -788,6 +864,14 @@ def _table(f: _Figures) -> str:
             f"The server logged {len(f.server_errors)} error(s): " + "; ".join(f"`{e[:200]}`" for e in distinct)
         )
     return "\n".join(lines)
+
+
+def _paced_row(label: str, f: _Figures, phase: dict[str, Any], *labels: str) -> str:
+    rate = f.rate(phase)
+    return (
+        f"| {label} | {rate:,.1f} | {f.ms(phase, 50, *labels):.0f} | {f.ms(phase, 95, *labels):.0f} "
+        f"| {f.ms(phase, 99, *labels):.0f} | {rate / f.raw_rate:.3f} | {phase['errors']} |"
+    )
 
 
 def _cpu_table(f: _Figures) -> str:
@@ -812,12 +896,17 @@ def _cpu_table(f: _Figures) -> str:
 
 
 def _goals(f: _Figures) -> str:
-    rate, api_p95, page_p95 = f.api_rate, f.api_ms(95), f.page_ms(95)
-    return f"""| goal (PostgreSQL, 50 clients) | measured | |
-|---|---|---|
-| API submissions/s ≥ {GOALS["api_rate"]:.0f} | {rate:,.0f} | {_mark(rate >= GOALS["api_rate"])} |
-| API p95 ≤ {GOALS["api_p95_ms"]:.0f} ms | {api_p95:.0f} ms | {_mark(api_p95 <= GOALS["api_p95_ms"])} |
-| journey page p95 ≤ {GOALS["page_p95_ms"]:.0f} ms | {page_p95:.0f} ms | {_mark(page_p95 <= GOALS["page_p95_ms"])} |"""
+    """The goals, judged at the load they describe (see THINK_SECONDS), beside the server's capacity."""
+    rate, api_p95 = f.rate(f.api_paced), f.ms(f.api_paced, 95, "api")
+    page_p95 = f.ms(f.pages_paced, 95, "page", "submit")
+    return f"""| goal (PostgreSQL, 50 clients) | measured at the goals' load | as fast as the server answers | |
+|---|---|---|---|
+| API submissions/s ≥ {GOALS["api_rate"]:.0f} | {rate:,.0f} (offered {GOALS["api_rate"]:.0f}) | {f.api_rate:,.0f} \
+| {_mark(rate >= GOALS["api_rate"])} |
+| API p95 ≤ {GOALS["api_p95_ms"]:.0f} ms | {api_p95:.0f} ms | {f.api_ms(95):.0f} ms \
+| {_mark(api_p95 <= GOALS["api_p95_ms"])} |
+| journey page p95 ≤ {GOALS["page_p95_ms"]:.0f} ms | {page_p95:.0f} ms (residents pausing {THINK_SECONDS:.0f} s) \
+| {f.page_ms(95):.0f} ms | {_mark(page_p95 <= GOALS["page_p95_ms"])} |"""
 
 
 def _load() -> str:
