@@ -23,7 +23,8 @@ class Case(TimestampedModel):
     so that one indexed lookup serves the work queue's search on SQLite and PostgreSQL.
     """
 
-    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="cases")
+    # No index of its own: every index in Meta starts with the organisation (each one is written per case).
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="cases", db_index=False)
     version = models.ForeignKey("catalogue.DefinitionVersion", on_delete=models.PROTECT, related_name="cases")
     reference = models.CharField(max_length=9, unique=True)
     state = models.CharField(max_length=64)
@@ -45,16 +46,16 @@ class Case(TimestampedModel):
     paused_working_days = models.PositiveIntegerField(default=0)
     escalated_at = models.DateTimeField(null=True, blank=True)
     anonymised_at = models.DateTimeField(null=True, blank=True)
-    # Normalised search columns.
-    name_search = models.CharField(max_length=200, blank=True, db_index=True)
-    postcode_search = models.CharField(max_length=10, blank=True, db_index=True)
+    # Normalised search columns, indexed with the organisation (searches are always within one): the
+    # postcode by case_queue_postcode, the name by a trigram index on PostgreSQL (migrations 0005 and 0007).
+    name_search = models.CharField(max_length=200, blank=True)
+    postcode_search = models.CharField(max_length=10, blank=True)
 
     class Meta:
         ordering = ["-received_at", "-pk"]
         indexes = [
             models.Index(fields=["organisation", "state"]),
             models.Index(fields=["organisation", "team", "received_at"]),
-            models.Index(fields=["organisation", "assignee"]),
             models.Index(fields=["organisation", "due_on"]),
             # The work queue at a million cases (issue 4, bench/cases_scale_bench.py): its default
             # order, newest first within a service (versions resolved first) or an assignee, and
@@ -100,7 +101,7 @@ class CaseEvent(models.Model):
     """One entry in a case's timeline. Written by services only, never edited."""
 
     organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
-    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="events")
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="events", db_index=False)  # see Meta
     kind = models.CharField(max_length=20, choices=CaseEventKind.choices)
     occurred_at = models.DateTimeField()
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True)

@@ -20,7 +20,9 @@ class JourneySession(TimestampedModel):
     """
 
     token = models.CharField(max_length=64, unique=True)
-    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
+    organisation = models.ForeignKey(  # indexed with the status, in Meta
+        Organisation, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     version = models.ForeignKey("catalogue.DefinitionVersion", on_delete=models.PROTECT, related_name="+")
     language = models.CharField(max_length=2, default="en")
     answers = models.JSONField(default=dict, blank=True)

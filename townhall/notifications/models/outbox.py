@@ -39,13 +39,15 @@ class Notification(TimestampedModel):
     ``reference`` is our idempotency key: Notify gets it as ``reference``, SMTP as the Message-ID.
     """
 
-    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="notifications")
+    organisation = models.ForeignKey(  # indexed with the case reference, in Meta
+        Organisation, on_delete=models.PROTECT, related_name="notifications", db_index=False
+    )
     channel = models.CharField(max_length=8, choices=Channel.choices)
     to = models.CharField(max_length=320)
     subject = models.CharField(max_length=500, blank=True)
     body = models.TextField()
     language = models.CharField(max_length=8, default="en")
-    case_reference = models.CharField(max_length=32, blank=True, db_index=True)
+    case_reference = models.CharField(max_length=32, blank=True)
     kind = models.CharField(max_length=100, blank=True)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.CREATED)
     attempts = models.PositiveIntegerField(default=0)
@@ -56,7 +58,7 @@ class Notification(TimestampedModel):
     accepted_at = models.DateTimeField(null=True, blank=True)
     completed_at = models.DateTimeField(null=True, blank=True)
     provider = models.CharField(max_length=20, blank=True)
-    provider_id = models.CharField(max_length=200, blank=True, db_index=True)
+    provider_id = models.CharField(max_length=200, blank=True)
     reference = models.CharField(max_length=64, unique=True)
     last_error = models.TextField(blank=True)
 
@@ -64,6 +66,10 @@ class Notification(TimestampedModel):
         indexes = [
             models.Index(fields=["status", "next_attempt_at"], name="notification_due"),
             models.Index(fields=["organisation", "case_reference"], name="notification_case"),
+            # Exact lookups only (a reply naming a case, a provider's receipt): Meta indexes, because a
+            # field's db_index also makes a LIKE-pattern copy on PostgreSQL, written with every message.
+            models.Index(fields=["case_reference"], name="notification_case_reference"),
+            models.Index(fields=["provider_id"], name="notification_provider_id"),
         ]
 
     def __str__(self) -> str:
