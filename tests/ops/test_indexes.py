@@ -69,7 +69,9 @@ def covered(found: list[Index]) -> list[tuple[str, str]]:
         for a in full
         if not a.unique
         for b in full
-        if b is not a and b.columns[: len(a.columns)] == a.columns and (len(b.columns) > len(a.columns) or a.name > b.name)
+        if b is not a
+        and b.columns[: len(a.columns)] == a.columns
+        and (len(b.columns) > len(a.columns) or a.name > b.name)
     ]
 
 
