@@ -75,6 +75,7 @@ GOALS = {"api_rate": 300.0, "api_p95_ms": 150.0, "page_p95_ms": 50.0}
 # does, and 50 of them at that pace report a missed bin about 4 times a second, thousands of times the
 # busiest council's rate. Both are also run as fast as the server answers, which gives its capacity.
 THINK_SECONDS = 1.0
+REQUESTS_A_JOURNEY = 12  # start, 3 question pages (GET + POST each), check your answers, Submit, confirmation
 
 
 # --------------------------------------------------------------------------------------------------
@@ -287,8 +288,13 @@ class _Resident:
                 else:
                     self.cookies.pop(cookie.strip(), None)
 
+    async def _pause(self) -> None:
+        """A paced resident reads the page, or answers its question, before the next request."""
+        if (seconds := self.pause()) > 0:
+            await asyncio.sleep(seconds)
+
     async def get(self, path: str) -> bytes:
-        await asyncio.sleep(self.pause())  # reading the page before following a link
+        await self._pause()
         status, headers, content = await _timed(
             self.conn, self.clock, self.results, "page", "GET", path, self._headers()
         )
@@ -304,7 +310,7 @@ class _Resident:
         from urllib.parse import urlencode
 
         body = urlencode({"csrfmiddlewaretoken": token.group(1).decode(), **fields}).encode()
-        await asyncio.sleep(self.pause())  # answering the question
+        await self._pause()
         headers = {
             **self._headers(),
             "Content-Type": "application/x-www-form-urlencoded",
@@ -853,11 +859,11 @@ def _table(f: _Figures) -> str:
         ),
         f"| raw single-row INSERT+COMMIT (baseline) | {f.raw_rate:,.0f} | | | | 1 | |",
         "",
-        f"Page requests served: {served:,} ({served / f.pages['seconds']:,.0f}/s); a whole journey (12 requests)"
-        f" took {_pct(f.pages['journey_seconds'], 50):.0f} ms at the median. Residents pausing about"
-        f" {THINK_SECONDS:.0f} s before each request made {paced:,} page requests ({paced / seconds:,.0f}/s); at that"
-        f" pace a journey takes about {12 * THINK_SECONDS:.0f} s, so few fit whole in a run. Rate-limit counters:"
-        f" {f.counters}.",
+        f"Page requests served: {served:,} ({served / f.pages['seconds']:,.0f}/s); a whole journey"
+        f" ({REQUESTS_A_JOURNEY} requests) took {_pct(f.pages['journey_seconds'], 50):.0f} ms at the median."
+        f" Residents pausing about {THINK_SECONDS:.0f} s before each request made {paced:,} page requests"
+        f" ({paced / seconds:,.0f}/s); at that pace a journey takes about {REQUESTS_A_JOURNEY * THINK_SECONDS:.0f} s,"
+        f" so few fit whole in a run. Rate-limit counters: {f.counters}.",
         "",
         _cpu_table(f),
     ]
@@ -978,7 +984,7 @@ def run(quick: bool = False) -> str:
 separate process, against the real server: gunicorn, {WORKERS} `gthread` workers × {THREADS} threads,
 `DJANGO_ENV=production` (`DEBUG` off), `CONN_MAX_AGE=60`, behind a pretend TLS proxy. API clients POST
 complete answers with an `Idempotency-Key`; page clients walk start → 3 question pages (GET + POST with
-the CSRF token) → check your answers → Submit → confirmation, 12 requests a journey, with their own
+the CSRF token) → check your answers → Submit → confirmation, {REQUESTS_A_JOURNEY} requests a journey, with their own
 cookies. Each phase runs {seconds:.0f} s, after a warm-up run of {warmup:.0f} s and {RAMP_SECONDS:.0f} s while the
 clients connect; CPU is read from `/proc` for the gunicorn processes, the PostgreSQL backends and the
 client over the measured run, and divided by what it finished. Every submission is one

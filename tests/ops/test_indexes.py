@@ -2,7 +2,8 @@
 
 Each index is written with every row: an index whose columns begin another index's (in the same order,
 with the same operator classes) serves no query the longer one cannot, and only slows every write
-(issue 3's load benchmark). Read from the database itself, on SQLite and on PostgreSQL.
+(issue 3's load benchmark). Read from the database itself, on SQLite and on PostgreSQL: from the catalogues,
+because Django's ``introspection.get_constraints`` reports neither partial indexes nor operator classes.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Drop indexes no query needs: every case, event and audit row wrote them (issue 3's load benchmark).
+"""Drop indexes no query needs: every case and case event wrote them (issue 3's load benchmark).
 
 Every read of cases is within one organisation (``cases.selectors.cases._base``), so indexes that lead
 with the organisation serve them all:
