@@ -24,6 +24,17 @@ def _rate_limits_off() -> Iterator[None]:
         yield
 
 
+@pytest.fixture(autouse=True)
+def _local_cache_empty() -> Iterator[None]:
+    """Each test starts with nothing remembered (core/local_cache.py): rows from another test's rolled-back
+    transaction must not be found in this one."""
+    from django.core.cache import caches
+
+    caches["local"].clear()
+    yield
+    caches["local"].clear()
+
+
 @pytest.fixture
 def district(db: Any) -> Organisation:
     return organisation_create(

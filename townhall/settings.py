@@ -125,6 +125,14 @@ TEMPLATES = [
 # --- Database -------------------------------------------------------------------------
 DATABASE_URL = os.environ.get("DATABASE_URL", f"sqlite:///{VAR_DIR / 'townhall.sqlite3'}")
 DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=int(os.environ.get("CONN_MAX_AGE", "0")))}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    DATABASES["default"]["ENGINE"] = "townhall.core.postgresql"  # Django's, with few-row inserts as VALUES
+if DATABASES["default"]["ENGINE"] == "townhall.core.postgresql" and _env_bool("POSTGRES_PREPARED", True):
+    # Parameters sent apart from the SQL, and a statement a connection runs often prepared once: PostgreSQL
+    # then parses and plans it once per connection, not on every run (about a quarter of its CPU on a
+    # submission; docs/performance.md). POSTGRES_PREPARED=0 for a pooler that cannot keep prepared
+    # statements (PgBouncer before 1.21 in transaction mode).
+    DATABASES["default"]["OPTIONS"] = {"server_side_binding": True, "prepare_threshold": 5}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["OPTIONS"] = {
         # WAL lets readers and the worker carry on while one writer commits;
@@ -280,6 +288,15 @@ else:
 _CACHE_BACKEND = os.environ.get("CACHE_BACKEND", _CACHE_DEFAULT[0])
 CACHES: dict[str, dict[str, Any]] = {
     "default": {"BACKEND": _CACHE_BACKEND, "LOCATION": os.environ.get("CACHE_LOCATION", _CACHE_DEFAULT[1])}
+}
+# Each web process's own memory, for lookups every request makes and few writes change (API keys, published
+# definitions): kept LOCAL_CACHE_SECONDS, cleared at once in the process that changes them (core/local_cache.py).
+LOCAL_CACHE_SECONDS = int(os.environ.get("LOCAL_CACHE_SECONDS", "5"))
+CACHES["local"] = {
+    "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+    "LOCATION": "townhall-local",
+    "TIMEOUT": LOCAL_CACHE_SECONDS,
+    "OPTIONS": {"MAX_ENTRIES": 2000},
 }
 if _CACHE_BACKEND.endswith("RedisCache"):
     # Short timeouts: if Redis stops answering, rate-limited requests are refused (503) within a second or

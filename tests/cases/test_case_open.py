@@ -23,6 +23,23 @@ def test_references_avoid_look_alike_characters() -> None:
     assert set(ALPHABET).isdisjoint("0O1IL5S2Z")
 
 
+def test_a_new_reference_another_case_has_is_replaced_and_the_write_goes_on(
+    county, blue_badge, answers, monkeypatch
+) -> None:
+    from townhall.cases.services import opening
+
+    first = case_open(organisation=county, version=blue_badge, answers=answers, channel="online", actor=None)
+    offered = iter([first.reference, first.reference, "HX7K-9M3T"])
+    monkeypatch.setattr(opening, "new_reference", lambda: next(offered))
+    second = case_open(organisation=county, version=blue_badge, answers=answers, channel="online", actor=None)
+    assert second.reference == "HX7K-9M3T"
+    assert Case.objects.filter(reference=first.reference).count() == 1
+    # The refused tries left nothing behind: one opening event, audit event and message for each case.
+    assert CaseEvent.objects.filter(case=second, kind=CaseEventKind.OPENED).count() == 1
+    assert AuditEvent.objects.filter(action="case.opened").count() == 2
+    assert Notification.objects.filter(case_reference="HX7K-9M3T").count() == 1
+
+
 def test_online_submission_opens_a_case(county, blue_badge, answers, django_capture_on_commit_callbacks) -> None:
     with django_capture_on_commit_callbacks():
         case = case_open(organisation=county, version=blue_badge, answers=answers, channel="online", actor=None)

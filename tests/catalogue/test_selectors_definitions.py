@@ -106,3 +106,19 @@ def test_the_list_of_services_does_not_grow_its_queries(catalogue, county, make_
     with django_assert_num_queries(2):
         services = definition_list(organisation=county, actor=designer)
         [[v.number for v in s.versions.all()] for s in services]
+
+
+def test_publishing_and_retiring_are_seen_at_once_by_the_process_that_made_them(
+    catalogue, district, django_assert_num_queries
+):
+    from townhall.catalogue.services import definition_retire
+
+    assert published_version(organisation_code=district.code, service_slug="report-fly-tipping").number == 2
+    with django_assert_num_queries(0):  # remembered (core/local_cache.py)
+        again = published_version(organisation_code=district.code, service_slug="report-fly-tipping")
+    assert again.number == 2 and again.service.organisation == district
+    definition_retire(actor=None, organisation=district, version=catalogue["v2"])
+    assert published_version(organisation_code=district.code, service_slug="report-fly-tipping").number == 1
+    v3 = definition_new_draft(actor=None, organisation=district, service=catalogue["v1"].service)
+    definition_publish(actor=None, organisation=district, version=v3)
+    assert published_version(organisation_code=district.code, service_slug="report-fly-tipping").number == 3

@@ -10,6 +10,7 @@ from django.db import connection
 from django.test import Client
 
 from townhall.core.models import ApiKey, AuditEvent
+from townhall.core.permissions import roles_in
 from townhall.core.roles import Role
 from townhall.core.services.api_keys import api_key_create, api_key_revoke
 
@@ -107,3 +108,57 @@ def test_unknown_scopes_and_platform_admin_are_refused(admin, district):
 def test_a_made_up_key_is_401(db):
     response = _call("get", "/api/v1/api-keys", "th_deadbeef_not-a-real-key")
     assert response.status_code == 401 and response.json()["code"] == "unauthenticated"
+
+
+def _local_cache(seconds: int):  # type: ignore[no-untyped-def]
+    from django.conf import settings
+    from django.test import override_settings
+
+    return override_settings(CACHES={**settings.CACHES, "local": {**settings.CACHES["local"], "TIMEOUT": seconds}})
+
+
+def test_a_key_revoked_by_another_process_is_refused_once_this_ones_copy_expires(admin, district):
+    """Each process remembers a key for LOCAL_CACHE_SECONDS; a revocation made elsewhere waits that long."""
+    import time
+
+    from django.utils import timezone
+
+    key, secret = api_key_create(actor=admin, organisation=district, name="Robot", scopes=[Role.CASEWORKER])
+    with _local_cache(1):
+        assert _call("get", "/api/v1/me", secret).status_code == 200
+        ApiKey.objects.filter(pk=key.pk).update(revoked_at=timezone.now())  # as another web process would
+        assert _call("get", "/api/v1/me", secret).status_code == 200  # still remembered here
+        time.sleep(1.1)
+        assert _call("get", "/api/v1/me", secret).status_code == 401
+
+
+def test_local_cache_seconds_0_remembers_no_key(admin, district):
+    from django.utils import timezone
+
+    key, secret = api_key_create(actor=admin, organisation=district, name="Robot", scopes=[Role.CASEWORKER])
+    with _local_cache(0):
+        assert _call("get", "/api/v1/me", secret).status_code == 200
+        ApiKey.objects.filter(pk=key.pk).update(revoked_at=timezone.now())
+        assert _call("get", "/api/v1/me", secret).status_code == 401
+
+
+def test_a_role_taken_from_a_keys_user_is_seen_at_once(admin, district):
+    from townhall.core.services.organisations import membership_revoke
+
+    key, secret = api_key_create(
+        actor=admin, organisation=district, name="Robot", scopes=[Role.ANALYST, Role.CASEWORKER]
+    )
+    assert _call("get", "/api/v1/me", secret).json()["scopes"] == ["analyst", "caseworker"]
+    membership_revoke(actor=admin, organisation=district, user=key.user, role=Role.CASEWORKER)
+    assert _call("get", "/api/v1/me", secret).json()["scopes"] == ["analyst"]
+
+
+def test_a_remembered_key_is_read_once_and_gives_each_request_its_own_copy(admin, district, django_assert_num_queries):
+    from townhall.core.services.api_keys import api_key_authenticate
+
+    _key, secret = api_key_create(actor=admin, organisation=district, name="Robot", scopes=[Role.CASEWORKER])
+    first = api_key_authenticate(secret)
+    with django_assert_num_queries(0):  # the key, its organisation and its user's roles, all remembered
+        second = api_key_authenticate(secret)
+        assert second is not None and roles_in(second.user, second.organisation) == {Role.CASEWORKER}
+    assert second == first and second is not first and second.organisation is not first.organisation

@@ -87,6 +87,26 @@ def test_the_same_idempotency_key_never_creates_two(client: Client, everything: 
 
 
 @pytest.mark.django_db
+def test_a_repeated_key_replays_the_first_whatever_the_repeat_holds(
+    client: Client, everything: Any, api_key: str
+) -> None:
+    from townhall.core.models import AuditEvent
+    from townhall.notifications.models import Notification
+
+    body = {"service": "everything-form", "answers": EVERYTHING_ANSWERS}
+    first = post(client, api_key, body, **{"Idempotency-Key": "abc-123"})
+    written = (AuditEvent.objects.count(), Notification.objects.count(), Case.objects.count())
+    for repeat in ({**body, "answers": {**EVERYTHING_ANSWERS, "shoe_size": 9}}, {**body, "answers": {}}, body):
+        again = post(client, api_key, repeat, **{"Idempotency-Key": "abc-123"})
+        assert again.status_code == 201 and again.json() == first.json()
+        assert again["Idempotent-Replayed"] == "true"
+    # Each repeat's case, events and messages rolled back with its transaction.
+    assert (AuditEvent.objects.count(), Notification.objects.count(), Case.objects.count()) == written
+    refused = post(client, api_key, {**body, "answers": {}}, **{"Idempotency-Key": "new-key"})
+    assert refused.status_code == 422 and refused.json()["code"] == "answers_invalid"
+
+
+@pytest.mark.django_db
 def test_needs_a_key_and_finds_only_its_own_organisations_services(
     client: Client, everything: Any, county: Any, make_staff: Any
 ) -> None:

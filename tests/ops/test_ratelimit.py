@@ -155,13 +155,16 @@ def _redis_answers() -> bool:
 def _redis_cache(url: str) -> dict[str, Any]:
     import uuid
 
+    from django.conf import settings
+
     return {
+        "local": settings.CACHES["local"],  # the per-process cache is not the one under test
         "default": {
             "BACKEND": "townhall.core.ops.cache.RedisCache",
             "LOCATION": url,
             "KEY_PREFIX": f"test-{uuid.uuid4().hex}",  # parallel test workers never share counters
             "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
-        }
+        },
     }
 
 

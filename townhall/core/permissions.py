@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from townhall.core.errors import PermissionDenied
+from townhall.core.local_cache import forget_all
 from townhall.core.models import Membership, Organisation
 from townhall.core.roles import Permission, Role, permissions_for
 
@@ -29,8 +30,10 @@ def _all_roles(actor: Any) -> dict[int, frozenset[Role]]:
 
 
 def forget_roles(actor: Any) -> None:
+    """After a change of the actor's roles: also drops the API keys this process remembers with theirs."""
     if actor is not None and hasattr(actor, _CACHE_ATTR):
         delattr(actor, _CACHE_ATTR)
+    forget_all()
 
 
 def is_platform_admin(actor: Any) -> bool:

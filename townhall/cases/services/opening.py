@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from townhall.cases.models import Case, CaseEvent, CaseEventKind, Channel
@@ -46,21 +46,39 @@ def _from_answers(definition: ServiceDefinition, answers: dict[str, Any], role: 
     return ""
 
 
-def _reference(reference: str | None) -> str:
-    if reference is not None:
-        if not is_reference(reference):
-            raise ValidationFailed(
-                "A case reference is 8 letters and numbers like HX7K-9M3T",
-                code="invalid_reference",
-                errors=[FieldError("invalid_reference", "Not a case reference", "reference")],
-            )
-        if Case.objects.filter(reference=reference).exists():
-            raise Conflict(f"A case with reference {reference} already exists", code="case_reference_taken")
-        return reference
+def _chosen_reference(reference: str) -> str:
+    """A reference the caller brings (a referral keeps its own): well formed, and no case has it yet."""
+    if not is_reference(reference):
+        raise ValidationFailed(
+            "A case reference is 8 letters and numbers like HX7K-9M3T",
+            code="invalid_reference",
+            errors=[FieldError("invalid_reference", "Not a case reference", "reference")],
+        )
+    if Case.objects.filter(reference=reference).exists():
+        raise Conflict(f"A case with reference {reference} already exists", code="case_reference_taken")
+    return reference
+
+
+def _insert(case: Case, chosen: str | None) -> None:
+    """Write a new case, under the reference chosen or else a new one.
+
+    A new reference is not looked up first: the unique index refuses one that is taken (about one in
+    300,000 with a million cases), and a fresh one is tried inside a savepoint. That costs less than a
+    query before every case.
+    """
+    if chosen is not None:
+        case.reference = _chosen_reference(chosen)
+        case.save(force_insert=True)
+        return
     for _ in range(_REFERENCE_ATTEMPTS):
-        candidate = new_reference()
-        if not Case.objects.filter(reference=candidate).exists():
-            return candidate
+        case.reference = new_reference()
+        try:
+            with transaction.atomic():
+                case.save(force_insert=True)
+            return
+        except IntegrityError:
+            if not Case.objects.filter(reference=case.reference).exists():
+                raise  # another constraint refused the case
     raise Conflict("Could not find a free case reference", code="case_reference_exhausted")  # pragma: no cover
 
 
@@ -98,7 +116,6 @@ def case_open(
         case = Case(
             organisation=organisation,
             version=version,
-            reference=_reference(reference),
             state=definition.workflow.start,
             channel=channel,
             answers=answers,
@@ -118,7 +135,7 @@ def case_open(
         )
         # The "submitted" rules run before the case is first written, so it is written once, as they left it.
         fired, rule_events = run_case_rules(case, definition, "submitted", now)
-        case.save(force_insert=True)
+        _insert(case, reference)
         CaseEvent.objects.bulk_create([opened, *rule_events])
         queue_notifications(case, definition, ["submitted", *notification_events(fired)], reason="")
         audit_record(

@@ -14,6 +14,7 @@ from django.db.models import OuterRef, Prefetch, QuerySet, Subquery
 from townhall.catalogue.models import DefinitionStatus, DefinitionVersion, Service
 from townhall.catalogue.platform import STAFF_ONLY_SERVICES
 from townhall.core.errors import NotFound, ValidationFailed
+from townhall.core.local_cache import remembered
 from townhall.core.models import Organisation
 from townhall.core.permissions import can, require
 from townhall.core.roles import Permission
@@ -35,8 +36,19 @@ def published_version(
     """A published definition: the newest one new journeys use, or (by number) any version ever published.
 
     The organisation is named by its code or by the slug in its addresses; without either the service's
-    slug must name one organisation's service.
+    slug must name one organisation's service. Each process remembers the answer for a few seconds
+    (core/local_cache.py): publishing or retiring a version forgets it.
     """
+    return remembered(
+        "published-version",
+        (organisation_code, organisation_slug, service_slug, version),
+        lambda: _published_version(organisation_code, organisation_slug, service_slug, version),
+    )
+
+
+def _published_version(
+    organisation_code: str | None, organisation_slug: str | None, service_slug: str, version: int | None
+) -> DefinitionVersion:
     versions = _versions().filter(service__slug=service_slug, service__organisation__is_active=True)
     if organisation_code is not None:
         versions = versions.filter(service__organisation__code=organisation_code)

@@ -16,6 +16,7 @@ from townhall.catalogue.model import ServiceDefinition
 from townhall.catalogue.models import DefinitionStatus, DefinitionVersion, Service
 from townhall.catalogue.platform import is_staff_only
 from townhall.core.errors import Conflict, FieldError, NotFound, TooLarge, ValidationFailed
+from townhall.core.local_cache import forget_all
 from townhall.core.models import Organisation
 from townhall.core.permissions import require
 from townhall.core.roles import Permission
@@ -151,6 +152,7 @@ def make_published(version: DefinitionVersion, actor: Any) -> None:
     version.published_at = timezone.now()
     version.published_by = actor if getattr(actor, "is_authenticated", False) else None
     version.save(update_fields=["status", "published_at", "published_by", "updated_at"])
+    forget_all()  # the web processes' remembered "newest published version"
     service = version.service
     defn = version.definition()
     service.title, service.title_cy, service.lgsl = defn.title.en, defn.title.cy, defn.lgsl

@@ -25,6 +25,7 @@ from townhall.catalogue.services._common import (
     write_draft,
 )
 from townhall.core.errors import Conflict, NotFound
+from townhall.core.local_cache import forget_all
 from townhall.core.models import Organisation
 from townhall.core.roles import Permission
 from townhall.core.services.audit import audit_record
@@ -124,6 +125,7 @@ def definition_retire(*, actor: Any, organisation: Organisation, version: Defini
         locked.status = DefinitionStatus.RETIRED
         locked.retired_at = timezone.now()
         locked.save(update_fields=["status", "retired_at", "updated_at"])
+        forget_all()  # the web processes' remembered "newest published version"
         audit_record(
             organisation=organisation,
             actor=actor,

@@ -11,8 +11,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from townhall.core.errors import NotFound, ValidationFailed
+from townhall.core.local_cache import forget_all, remember, remembered
 from townhall.core.models import ApiKey, Membership, Organisation
-from townhall.core.permissions import require
+from townhall.core.permissions import require, roles_in
 from townhall.core.roles import Permission, Role
 from townhall.core.services.audit import audit_record
 
@@ -70,20 +71,36 @@ def api_key_revoke(*, actor: Any, organisation: Organisation, key_id: int) -> Ap
                 object_type="api_key",
                 object_id=key.pk,
             )
+            forget_all()
+    return key
+
+
+def _live_key(digest: str) -> ApiKey | None:
+    try:  # the digest is unique: a plain get, with no ordering to build
+        key = ApiKey.objects.select_related("user", "organisation").get(
+            digest=digest, revoked_at__isnull=True, organisation__is_active=True
+        )
+    except ApiKey.DoesNotExist:
+        return None
+    roles_in(key.user, key.organisation)  # read now, so the remembered key carries its user's roles
     return key
 
 
 def api_key_authenticate(secret: str) -> ApiKey | None:
-    """The live key for a secret, or None. Constant-time in the secret: only its digest is looked up."""
+    """The live key for a secret, or None. Constant-time in the secret: only its digest is looked up.
+
+    The key is remembered for a few seconds in this process (core/local_cache.py); its last use is
+    written at most once a minute.
+    """
     if not secret.startswith(KEY_PREFIX):
         return None
-    try:  # the digest is unique: a plain get, with no ordering to build
-        key = ApiKey.objects.select_related("user", "organisation").get(
-            digest=_digest(secret), revoked_at__isnull=True, organisation__is_active=True
-        )
-    except ApiKey.DoesNotExist:
+    digest = _digest(secret)
+    key = remembered("api-key", (digest,), lambda: _live_key(digest))
+    if key is None:
         return None
     now = timezone.now()
     if key.last_used_at is None or (now - key.last_used_at).total_seconds() > 60:
         ApiKey.objects.filter(pk=key.pk).update(last_used_at=now)
+        key.last_used_at = now
+        remember("api-key", (digest,), key)  # so the next requests need not write it again
     return key

@@ -219,26 +219,8 @@ def journey_submit(*, session: JourneySession, actor: Any = None, language: str 
     return submission
 
 
-def submission_create(
-    *,
-    organisation: Organisation,
-    version: DefinitionVersion,
-    answers: dict[str, Any],
-    actor: Any,
-    channel: str = "online",
-    language: str = "en",
-    resident_email: str = "",
-    idempotency_key: str = "",
-) -> tuple[Submission, bool]:
-    """A submission sent as JSON (the API). Returns (submission, created); a repeated key returns the first."""
-    if actor is not None and getattr(actor, "is_authenticated", False):
-        require(actor, organisation, Permission.ASSISTED_DIGITAL)
-    key = (idempotency_key or "").strip()[:200]
-    if key:
-        existing = Submission.objects.filter(organisation=organisation, idempotency_key=key).first()
-        if existing is not None:
-            return existing, False
-    definition = version.definition()
+def _accepted_for_api(definition: ServiceDefinition, answers: dict[str, Any], language: str) -> dict[str, Any]:
+    """The answers as the journey would keep them, or ValidationFailed with the journey's codes."""
     problems = [FieldError("unknown_question", f"No question {q!r}", q) for q in unknown_answers(definition, answers)]
     problems += [
         FieldError("file_not_supported", "Files cannot be sent through the API; apply online", q.id)
@@ -250,7 +232,37 @@ def submission_create(
     effective = _validated(definition, answers, language)
     if definition.fee:
         raise ValidationFailed("This service charges a fee: apply online to pay it", code="payment_required")
+    return effective
+
+
+def _submitted_with(organisation: Organisation, key: str) -> Submission | None:
+    if not key:
+        return None
+    return Submission.objects.filter(organisation=organisation, idempotency_key=key).first()
+
+
+def submission_create(
+    *,
+    organisation: Organisation,
+    version: DefinitionVersion,
+    answers: dict[str, Any],
+    actor: Any,
+    channel: str = "online",
+    language: str = "en",
+    resident_email: str = "",
+    idempotency_key: str = "",
+) -> tuple[Submission, bool]:
+    """A submission sent as JSON (the API). Returns (submission, created).
+
+    A repeated key returns the first submission, whatever the repeat holds. The repeat is found by the
+    key's unique index, or when its answers are refused, rather than looked up first: that read would
+    cost every submission a query. A repeat's case and events roll back with its transaction.
+    """
+    if actor is not None and getattr(actor, "is_authenticated", False):
+        require(actor, organisation, Permission.ASSISTED_DIGITAL)
+    key = (idempotency_key or "").strip()[:200]
     try:
+        effective = _accepted_for_api(version.definition(), answers, language)
         with transaction.atomic():
             submission = _write(
                 organisation=organisation,
@@ -262,10 +274,9 @@ def submission_create(
                 resident_email=resident_email,
                 idempotency_key=key,
             )
-    except IntegrityError:
-        if key:
-            existing = Submission.objects.filter(organisation=organisation, idempotency_key=key).first()
-            if existing is not None:
-                return existing, False
-        raise
+    except (ValidationFailed, IntegrityError):
+        existing = _submitted_with(organisation, key)
+        if existing is None:
+            raise
+        return existing, False
     return submission, True
