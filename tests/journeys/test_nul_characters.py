@@ -1,0 +1,83 @@
+"""A NUL character anywhere a request carries text is a 400 with code nul_character, never a 500.
+
+The refusal is middleware (core/ops/nul_characters.py). PostgreSQL refuses NUL in text (a DataError): before
+it, each of these was a 500 on PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from tests.journeys.conftest import EVERYTHING_ANSWERS
+from tests.journeys.test_api import new_key
+from townhall.cases.models import Case
+from townhall.core.roles import Role
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def client() -> Client:
+    return Client(raise_request_exception=False)
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/api/v1/definitions/?organisation=%00", "/api/v1/definitions/?organisation=E07%00", "/api/v1/definitions/x%00y"],
+)
+def test_an_api_address_or_query_with_nul_is_a_problem(client: Client, everything: Any, path: str) -> None:
+    response = client.get(path)
+    assert response.status_code == 400
+    assert response["Content-Type"] == "application/problem+json"
+    assert response.json()["code"] == "nul_character"
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"answers": {**EVERYTHING_ANSWERS, "full_name": "Gwen\u0000 Jones"}},
+        {"service": "everything\u0000-form"},
+        {"answers": {**EVERYTHING_ANSWERS, "\u0000": "x"}},
+    ],
+    ids=["answer", "service", "question-id"],
+)
+def test_a_json_string_with_nul_is_a_problem_and_opens_no_case(
+    client: Client, everything: Any, district: Any, make_staff: Any, change: dict[str, Any]
+) -> None:
+    secret = new_key(make_staff, district, Role.CASEWORKER)
+    body = {"service": "everything-form", "answers": EVERYTHING_ANSWERS, **change}
+    response = client.post(
+        "/api/v1/submissions",
+        data=json.dumps(body),
+        content_type="application/json",
+        headers={"Authorization": f"Bearer {secret}"},
+    )
+    assert response.status_code == 400 and response.json()["code"] == "nul_character"
+    assert Case.objects.count() == 0
+
+
+def test_an_escaped_backslash_before_u0000_is_text_not_nul(
+    client: Client, everything: Any, district: Any, make_staff: Any
+) -> None:
+    secret = new_key(make_staff, district, Role.CASEWORKER)
+    body = {"service": "everything-form", "answers": {**EVERYTHING_ANSWERS, "full_name": "Gwen \\u0000 Jones"}}
+    response = client.post(
+        "/api/v1/submissions",
+        data=json.dumps(body),
+        content_type="application/json",
+        headers={"Authorization": f"Bearer {secret}"},
+    )
+    assert response.status_code == 201, response.content
+    assert Case.objects.get().answers["full_name"] == "Gwen \\u0000 Jones"
+
+
+def test_a_page_form_field_with_nul_gets_the_400_page(client: Client, everything: Any) -> None:
+    response = client.post("/services/", {"q": "bins\x00"})
+    assert response.status_code == 400 and response["X-Townhall-Error"] == "nul_character"
+    assert "Sorry, there is a problem with your request" in response.content.decode()
+    assert client.get("/services/?q=bins%00").status_code == 400
+    assert client.get("/services/?q=bins").status_code == 200

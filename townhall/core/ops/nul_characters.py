@@ -1,0 +1,67 @@
+"""Middleware: a request carrying a NUL character is refused with a 400, before any view reads it.
+
+PostgreSQL can neither store nor compare text that holds NUL (0x00), so such a value reaching a query was a
+500 (``DataError``). Nothing a resident or a client sends has a use for one. The address, the query string,
+a page's form fields and the strings of a JSON body are checked. Uploaded files may hold any bytes: only
+their names are checked.
+
+The API answers a JSON problem with the stable code ``nul_character``; pages answer the 400 error page.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse, JsonResponse
+
+from townhall.core.errors import Problem
+from townhall.core.views.errors import bad_request
+
+CODE = "nul_character"
+# \u0000 inside a JSON string: the escape, not preceded by another backslash that would escape it.
+_JSON_NUL = re.compile(rb"(?<!\\)(?:\\\\)*\\u0000")
+
+
+def _in_fields(fields: dict[str, list[str]]) -> bool:
+    return any("\x00" in name or any("\x00" in value for value in values) for name, values in fields.items())
+
+
+def _carries_nul(request: HttpRequest) -> bool:
+    if "\x00" in request.path or _in_fields(dict(request.GET.lists())):
+        return True
+    if request.method != "POST":
+        return False
+    if request.content_type == "application/json":
+        length = int(request.META.get("CONTENT_LENGTH") or 0)
+        if length > settings.DATA_UPLOAD_MAX_MEMORY_SIZE:
+            return False  # too large to read here; the view refuses it
+        return bool(_JSON_NUL.search(request.body)) or b"\x00" in request.body
+    if request.content_type in {"application/x-www-form-urlencoded", "multipart/form-data"}:
+        if request.path.startswith("/api/"):
+            return False  # the API takes JSON; its forms (none today) would be checked by their schemas
+        files = [f.name or "" for _field, uploads in request.FILES.lists() for f in uploads]
+        return _in_fields(dict(request.POST.lists())) or any("\x00" in name for name in files)
+    return False
+
+
+def _refusal(request: HttpRequest) -> HttpResponse:
+    detail = "The request holds a NUL character (0x00), which no field accepts"
+    if request.path.startswith("/api/"):
+        problem = Problem(400, CODE, "The request could not be processed", detail)
+        response: HttpResponse = JsonResponse(problem.as_dict(), status=400, content_type="application/problem+json")
+    else:
+        response = bad_request(request)
+    response["X-Townhall-Error"] = CODE
+    return response
+
+
+class NulCharacterRefusal:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if _carries_nul(request):
+            return _refusal(request)
+        return self.get_response(request)
