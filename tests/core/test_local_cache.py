@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.db import transaction
 
-from townhall.core.local_cache import forget_all, remember, remembered
+from townhall.core.local_cache import forget, forget_all, remembered
 
 
 def test_a_found_value_is_read_once_and_a_copy_given_each_time() -> None:
@@ -45,15 +45,23 @@ def test_any_key_a_request_sends_is_safe_to_use() -> None:
 
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # Django warns of keys memcached would refuse
-        remember("published-version", ("ñ\x0c 😀" * 200, None), 1)
+        remembered("published-version", ("ñ\x0c 😀" * 200, None), lambda: 1)
         assert remembered("published-version", ("ñ\x0c 😀" * 200, None), lambda: 2) == 1
 
 
 @pytest.mark.django_db(transaction=True)
 def test_forgetting_inside_a_write_forgets_again_when_it_commits() -> None:
     with transaction.atomic():
-        remember("thing", ("k",), "old")
+        remembered("thing", ("k",), lambda: "old")
         forget_all()
         assert remembered("thing", ("k",), lambda: None) is None
-        remember("thing", ("k",), "read before the commit")  # another request, mid-write
+        remembered("thing", ("k",), lambda: "read before the commit")  # another request, mid-write
     assert remembered("thing", ("k",), lambda: "fresh") == "fresh"
+
+
+def test_forgetting_one_lookup_keeps_the_others() -> None:
+    remembered("thing", ("a",), lambda: "a")
+    remembered("thing", ("b",), lambda: "b")
+    forget("thing", ("a",))
+    assert remembered("thing", ("a",), lambda: "read again") == "read again"
+    assert remembered("thing", ("b",), lambda: "read again") == "b"

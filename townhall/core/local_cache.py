@@ -43,9 +43,9 @@ def remembered(what: str, by: tuple[object, ...], read: Callable[[], T]) -> T:
     return found
 
 
-def remember(what: str, by: tuple[object, ...], value: object) -> None:
-    """Replace what is remembered for ``what`` found by ``by``."""
-    caches["local"].set(_key(what, by), value)
+def forget(what: str, by: tuple[object, ...]) -> None:
+    """Drop what is remembered for ``what`` found by ``by``: the next ``remembered`` reads it again."""
+    caches["local"].delete(_key(what, by))
 
 
 def forget_all() -> None:

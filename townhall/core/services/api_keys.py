@@ -11,7 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from townhall.core.errors import NotFound, ValidationFailed
-from townhall.core.local_cache import forget_all, remember, remembered
+from townhall.core.local_cache import forget, forget_all, remembered
 from townhall.core.models import ApiKey, Membership, Organisation
 from townhall.core.permissions import require, roles_in
 from townhall.core.roles import Permission, Role
@@ -102,5 +102,5 @@ def api_key_authenticate(secret: str) -> ApiKey | None:
     if key.last_used_at is None or (now - key.last_used_at).total_seconds() > 60:
         ApiKey.objects.filter(pk=key.pk).update(last_used_at=now)
         key.last_used_at = now
-        remember("api-key", (digest,), key)  # so the next requests need not write it again
+        forget("api-key", (digest,))  # the next request reads the key as written, and need not write it again
     return key
