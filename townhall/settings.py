@@ -128,12 +128,6 @@ DATABASE_URL = os.environ.get("DATABASE_URL", f"sqlite:///{VAR_DIR / 'townhall.s
 DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=int(os.environ.get("CONN_MAX_AGE", "0")))}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"]["ENGINE"] = "townhall.core.postgresql"  # Django's, with few-row inserts as VALUES
-if DATABASES["default"]["ENGINE"] == "townhall.core.postgresql" and _env_bool("POSTGRES_PREPARED", True):
-    # Parameters sent apart from the SQL, and a statement a connection runs often prepared once: PostgreSQL
-    # then parses and plans it once per connection, not on every run (about a quarter of its CPU on a
-    # submission; docs/performance.md). POSTGRES_PREPARED=0 for a pooler that cannot keep prepared
-    # statements (PgBouncer before 1.21 in transaction mode).
-    DATABASES["default"]["OPTIONS"] = {"server_side_binding": True, "prepare_threshold": 5}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["OPTIONS"] = {
         # WAL lets readers and the worker carry on while one writer commits;

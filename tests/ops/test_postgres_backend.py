@@ -1,4 +1,4 @@
-"""townhall.core.postgresql: Django's backend, with few-row inserts as VALUES and prepared statements.
+"""townhall.core.postgresql: Django's backend, with few-row inserts as VALUES.
 
 The whole suite runs on it under ``make pytest-postgres``; these check the two choices themselves. Each test
 runs on either engine: on SQLite the inserts are VALUES whatever their size.
@@ -34,7 +34,7 @@ def test_a_few_rows_go_in_as_values_and_many_through_unnest() -> None:
 
 def _database_settings(**env: str) -> dict[str, object]:
     code = "import json; from townhall import settings; print(json.dumps(settings.DATABASES['default']))"
-    clean = {k: v for k, v in os.environ.items() if k not in {"POSTGRES_PREPARED", "DJANGO_SETTINGS_MODULE"}}
+    clean = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
     done = subprocess.run(
         [sys.executable, "-c", code], env={**clean, **env}, capture_output=True, text=True, check=True
     )
@@ -42,26 +42,10 @@ def _database_settings(**env: str) -> dict[str, object]:
     return found
 
 
-def test_a_postgresql_url_gets_the_backend_with_prepared_statements_unless_turned_off() -> None:
-    url = "postgres://townhall@db.internal:5432/townhall"
-    prepared = _database_settings(DATABASE_URL=url)
-    assert prepared["ENGINE"] == "townhall.core.postgresql"
-    assert prepared["OPTIONS"] == {"server_side_binding": True, "prepare_threshold": 5}
-    plain = _database_settings(DATABASE_URL=url, POSTGRES_PREPARED="0")
-    assert plain["ENGINE"] == "townhall.core.postgresql" and not plain.get("OPTIONS")
+def test_a_postgresql_url_gets_this_backend_with_djangos_binding() -> None:
+    """Client-side binding and nothing prepared, as Django's default: poolers in transaction mode work."""
+    found = _database_settings(DATABASE_URL="postgres://townhall@db.internal:5432/townhall")
+    assert found["ENGINE"] == "townhall.core.postgresql"
+    assert not found.get("OPTIONS")
     sqlite = _database_settings(DATABASE_URL="sqlite:////tmp/townhall-test.sqlite3")
     assert sqlite["ENGINE"] == "django.db.backends.sqlite3"
-
-
-@pytest.mark.django_db
-def test_the_connection_prepares_what_it_runs_often_on_postgresql() -> None:
-    connection.ensure_connection()
-    if connection.vendor == "postgresql":
-        import psycopg
-
-        assert connection.connection.prepare_threshold == 5
-        with connection.cursor() as cursor:
-            raw = cursor.cursor
-            assert isinstance(raw, psycopg.Cursor) and not isinstance(raw, psycopg.ClientCursor)  # binds on the server
-    else:
-        assert "server_side_binding" not in connection.settings_dict.get("OPTIONS", {})

@@ -2,10 +2,8 @@
 
 Django writes every multi-row insert as ``SELECT * FROM UNNEST(%s::type[], ...)``, one array for each column,
 so that PostgreSQL plans a long insert quickly. For the two to four rows a submission inserts at a time (its
-case events, its audit events) that costs more than it saves: psycopg builds each array in Python, about a
-tenth of a submission's web CPU, and the statements are prepared anyway (settings: POSTGRES_PREPARED), so
-planning is paid once per connection.
-"""
+case events, its audit events) that costs more than it saves: psycopg builds each array in Python, which was
+about a tenth of a submission's web CPU, and planning a short VALUES list is cheap (ADR 0015)."""
 
 from __future__ import annotations
 

@@ -127,10 +127,9 @@ _local = threading.local()
 
 def _binding_cursor(db: BaseDatabaseWrapper) -> psycopg.Cursor[Any]:
     """This thread's cursor that binds on the server, kept as long as its connection. The acceptance runs on it
-    prepared (once per connection), so neither side parses, plans or quotes it again for every message. With
-    POSTGRES_PREPARED=0 Django opens connections that prepare nothing and bind on the client; allowing preparation
-    here changes nothing for Django's own cursors. Behind PgBouncer in transaction mode this needs 1.21+
-    (docs/scaling.md)."""
+    prepared (once per connection), so neither side parses, plans or quotes it again for every message. Django opens
+    connections with prepare_threshold=None (nothing is prepared); allowing it here changes nothing for Django's own
+    cursors, which bind on the client. Behind PgBouncer in transaction mode this needs 1.21+ (docs/scaling.md)."""
     db.ensure_connection()
     raw = db.connection
     kept: tuple[Any, psycopg.Cursor[Any]] | None = getattr(_local, "cursor", None)
