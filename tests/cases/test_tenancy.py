@@ -136,7 +136,8 @@ def test_list_pages_and_endpoint_do_not_grow_with_cases(
     for _ in range(2):
         Case.objects.filter(pk=open_case().pk).update(assignee=manager)
     browser.get(queue)  # warm the per-process definition cache and the key's last-used time
-    client.get("/api/v1/cases", **headers)
+    for _ in range(2):  # the first call records the key's use and forgets it; the second remembers it
+        client.get("/api/v1/cases", **headers)
     few = {
         "queue": _count_queries(lambda: browser.get(queue)),
         "mine": _count_queries(lambda: browser.get(mine)),
