@@ -7,7 +7,7 @@ what it holds, so every request gets its own model instances and no request sees
 
 A write that changes one of them (revoking a key, a change of roles, publishing or retiring a version)
 calls ``forget_all()``: the process that made it sees it at once, every other process within
-``LOCAL_CACHE_SECONDS``. docs/adr/0015-per-process-cache-of-keys-and-definitions.md says why that is
+``LOCAL_CACHE_SECONDS``. docs/adr/0015-fewer-reads-on-every-submission.md says why that is
 safe enough. Nothing that was not found is kept, so a new key or service works at once everywhere.
 """
 

@@ -14,10 +14,10 @@ import re
 from collections.abc import Callable
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse
 
 from townhall.core.errors import Problem
-from townhall.core.views.errors import bad_request
+from townhall.core.views.errors import bad_request, is_api, problem_response
 
 CODE = "nul_character"
 # \u0000 inside a JSON string: the escape, not preceded by another backslash that would escape it.
@@ -34,12 +34,12 @@ def _carries_nul(request: HttpRequest) -> bool:
     if request.method != "POST":
         return False
     if request.content_type == "application/json":
-        length = int(request.META.get("CONTENT_LENGTH") or 0)
-        if length > settings.DATA_UPLOAD_MAX_MEMORY_SIZE:
+        if int(request.META.get("CONTENT_LENGTH") or 0) > settings.DATA_UPLOAD_MAX_MEMORY_SIZE:
             return False  # too large to read here; the view refuses it
-        return bool(_JSON_NUL.search(request.body)) or b"\x00" in request.body
+        body = request.body
+        return b"\x00" in body or _JSON_NUL.search(body) is not None
     if request.content_type in {"application/x-www-form-urlencoded", "multipart/form-data"}:
-        if request.path.startswith("/api/"):
+        if is_api(request):
             return False  # the API takes JSON; its forms (none today) would be checked by their schemas
         files = [f.name or "" for _field, uploads in request.FILES.lists() for f in uploads]
         return _in_fields(dict(request.POST.lists())) or any("\x00" in name for name in files)
@@ -48,9 +48,8 @@ def _carries_nul(request: HttpRequest) -> bool:
 
 def _refusal(request: HttpRequest) -> HttpResponse:
     detail = "The request holds a NUL character (0x00), which no field accepts"
-    if request.path.startswith("/api/"):
-        problem = Problem(400, CODE, "The request could not be processed", detail)
-        response: HttpResponse = JsonResponse(problem.as_dict(), status=400, content_type="application/problem+json")
+    if is_api(request):
+        response = problem_response(Problem(400, CODE, "The request could not be processed", detail))
     else:
         response = bad_request(request)
     response["X-Townhall-Error"] = CODE

@@ -95,14 +95,27 @@ class TownhallErrorPages:
         return response
 
 
+def is_api(request: HttpRequest) -> bool:
+    return request.path.startswith("/api/")
+
+
+def problem_response(problem: Problem) -> HttpResponse:
+    """An RFC 9457 problem, for middleware that answers an API request before django-ninja sees it."""
+    return JsonResponse(problem.as_dict(), status=problem.status, content_type="application/problem+json")
+
+
 def _unavailable(request: HttpRequest, exception: Exception) -> HttpResponse:
     """The database cannot be reached: say so, and when to try again. Nothing here may touch the database."""
     logger.warning("The database is unavailable for %s: %s", request.path, exception)
-    if request.path.startswith("/api/"):
-        problem = Problem(
-            503, "service_unavailable", "Service unavailable", "The service is unavailable just now. Try again later"
+    if is_api(request):
+        response = problem_response(
+            Problem(
+                503,
+                "service_unavailable",
+                "Service unavailable",
+                "The service is unavailable just now. Try again later",
+            )
         )
-        response: HttpResponse = JsonResponse(problem.as_dict(), status=503, content_type="application/problem+json")
     else:
         try:
             response = _page(request, 503)
