@@ -31,6 +31,7 @@ BENCHMARKS = {
     "referrals": "bench.referrals_bench",
     "portfolio": "bench.portfolio_bench",
     "journeys": "bench.journeys_bench",
+    "floor": "bench.floor_bench",
     "scale-out": "bench.scaleout_bench",
     "soak": "bench.soak_bench",
 }

@@ -57,3 +57,16 @@ class CpuMeter:
     def stop(self, *names: str) -> None:
         for name in names or tuple(self.groups):
             self.used[name] = sum(cpu_seconds(pid) - self.began.get(pid, 0.0) for pid in self.groups[name]())
+
+
+def named(command: str) -> list[int]:
+    """Processes whose command name is ``command`` (the machine's own ``redis-server``, say)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if (entry / "comm").read_text().strip() == command:
+                    found.append(int(entry.name))
+            except OSError:
+                continue
+    return found

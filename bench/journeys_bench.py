@@ -49,7 +49,7 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-from bench.cpu import CpuMeter, children
+from bench.cpu import CpuMeter, children, named
 
 NAME = "journeys"
 
@@ -76,6 +76,8 @@ GOALS = {"api_rate": 300.0, "api_p95_ms": 150.0, "page_p95_ms": 50.0}
 # busiest council's rate. Both are also run as fast as the server answers, which gives its capacity.
 THINK_SECONDS = 1.0
 REQUESTS_A_JOURNEY = 12  # start, 3 question pages (GET + POST each), check your answers, Submit, confirmation
+API_PATH = "/api/v1/submissions"
+START_PAGE = f"/services/{ORG}/{SERVICE}/"
 
 
 # --------------------------------------------------------------------------------------------------
@@ -218,7 +220,9 @@ def missed_bin_body(email: str) -> bytes:
     return json.dumps({"service": SERVICE, "answers": answers}).encode()
 
 
-async def _api_client(n: int, port: int, key: str, clock: _Clock, results: _Results, rate: float) -> None:
+async def _api_client(
+    n: int, port: int, key: str, clock: _Clock, results: _Results, rate: float, path: str = API_PATH
+) -> None:
     """Submit one complete report after another: as fast as the server answers (``rate`` 0), or paced so
     that the clients together offer ``rate`` submissions a second, each client on its own schedule."""
     conn = _Connection(port)
@@ -243,9 +247,7 @@ async def _api_client(n: int, port: int, key: str, clock: _Clock, results: _Resu
             await asyncio.sleep(max(0.0, due - time.perf_counter()))
         began = time.perf_counter()
         try:
-            status, _, content = await _timed(
-                conn, clock, results, "api", "POST", "/api/v1/submissions", headers, body, due=due
-            )
+            status, _, content = await _timed(conn, clock, results, "api", "POST", path, headers, body, due=due)
         except (OSError, asyncio.IncompleteReadError, ValueError) as exc:
             results.errors.append(f"api: {type(exc).__name__}: {exc}")
             await conn.close()
@@ -394,14 +396,21 @@ async def _page_client(n: int, port: int, clock: _Clock, results: _Results, thin
 
 
 async def _drive(
-    mode: str, ports: list[int], key: str, warmup: float, seconds: float, concurrency: int, pace: float = 0.0
+    mode: str,
+    ports: list[int],
+    key: str,
+    warmup: float,
+    seconds: float,
+    concurrency: int,
+    pace: float = 0.0,
+    path: str = API_PATH,
 ) -> dict[str, Any]:
     """Client ``n`` talks to ``ports[n % len(ports)]``: several servers share the clients round-robin, as a
     load balancer would spread them. ``pace`` is the API's offered rate, or a resident's think time."""
     clock = _Clock(warmup, seconds)
     results = _Results()
     if mode == "api":
-        clients = [_api_client(n, ports[n % len(ports)], key, clock, results, pace) for n in range(concurrency)]
+        clients = [_api_client(n, ports[n % len(ports)], key, clock, results, pace, path) for n in range(concurrency)]
     else:
         clients = [_page_client(n, ports[n % len(ports)], clock, results, pace) for n in range(concurrency)]
     await asyncio.gather(*clients)
@@ -420,7 +429,7 @@ async def _drive(
 
 
 def client_main(argv: list[str]) -> None:
-    mode, ports, key, warmup, seconds, concurrency, *pace = argv  # ports: one, or several separated by commas
+    mode, ports, key, warmup, seconds, concurrency, pace, *path = argv  # ports: one, or several separated by commas
     found = asyncio.run(
         _drive(
             mode,
@@ -429,7 +438,8 @@ def client_main(argv: list[str]) -> None:
             float(warmup),
             float(seconds),
             int(concurrency),
-            float(pace[0]) if pace else 0.0,
+            float(pace),
+            path[0] if path else API_PATH,
         )
     )
     sys.stdout.write(json.dumps(found))
@@ -493,6 +503,15 @@ def counter_store(env: dict[str, str]) -> str:
     return "Redis" if env.get("REDIS_URL") else "the database cache"
 
 
+def counter_processes(env: dict[str, str]) -> Callable[[], list[int]]:
+    """The machine's Redis server when the counters live there (its CPU is the server's too), else none."""
+    return (lambda: named("redis-server")) if env.get("REDIS_URL") else list
+
+
+# The process groups whose CPU a submission costs, in the report's order ("client" is the load generator).
+CPU_GROUPS = ("web", "database", "counters", "client")
+
+
 def _manage(env: dict[str, str], *args: str) -> str:
     done = subprocess.run(
         [sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True, check=False
@@ -528,7 +547,8 @@ def _prepare(env: dict[str, str]) -> str:
 
 
 class _Server:
-    def __init__(self, env: dict[str, str], log: Path, workers: int = WORKERS) -> None:
+    def __init__(self, env: dict[str, str], log: Path, workers: int = WORKERS, ready: str = START_PAGE) -> None:
+        self.ready = ready  # a page that answers 200 once the server is up
         self.port = _free_port()
         self.log = log.open("w")
         command = [
@@ -558,7 +578,7 @@ class _Server:
 
     def _wait(self) -> None:
         deadline = time.monotonic() + 60
-        request = f"GET /services/{ORG}/{SERVICE}/ HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Forwarded-Proto: https\r\n"
+        request = f"GET {self.ready} HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Forwarded-Proto: https\r\n"
         request += "Connection: close\r\n\r\n"
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
@@ -590,11 +610,17 @@ def stop_process(process: subprocess.Popen[bytes]) -> None:
 
 
 def _drive_from_client(
-    port: int | list[int], mode: str, key: str, warmup: float, seconds: float, pace: float = 0.0
+    port: int | list[int],
+    mode: str,
+    key: str,
+    warmup: float,
+    seconds: float,
+    pace: float = 0.0,
+    path: str = API_PATH,
 ) -> dict[str, Any]:
     """Run the client process against one server's port, or spread over several."""
     ports = ",".join(str(p) for p in (port if isinstance(port, list) else [port]))
-    numbers = [str(warmup), str(seconds), str(CONCURRENCY), str(pace)]
+    numbers = [str(warmup), str(seconds), str(CONCURRENCY), str(pace), path]
     done = subprocess.run(
         [sys.executable, "-m", "bench.journeys_bench", "client", mode, ports, key, *numbers],
         cwd=ROOT,
@@ -770,6 +796,7 @@ def _measure(engine: str, workdir: Path, database_url: str, *, warmup: float, se
         {
             "web": lambda: [server.process.pid, *children(server.process.pid)],
             "database": _pg_backends if engine == "postgresql" else list,  # SQLite works inside the web processes
+            "counters": counter_processes(prod),
         }
     )
     try:
@@ -892,18 +919,19 @@ def _cpu_table(f: _Figures) -> str:
     """CPU per submission and per page request, and the rate the machine's cores allow at that cost."""
     cores = os.cpu_count() or 1
     rows = [
-        "| CPU (measured runs) | web processes | database | load generator | all | most the cores allow |",
-        "|---|---|---|---|---|---|",
+        "| CPU (measured runs) | web processes | database | rate-limit counters | load generator | all "
+        "| most the cores allow |",
+        "|---|---|---|---|---|---|---|",
     ]
     for label, phase, per, unit in (
         ("per API submission", f.api, "all_completed", "submissions/s"),
         ("per page request", f.pages, "all_requests", "requests/s"),
     ):
-        parts = [f.cpu_ms(phase, group, per) for group in ("web", "database", "client")]
+        parts = [f.cpu_ms(phase, group, per) for group in CPU_GROUPS]
         total = sum(parts)
         database = "in the web processes" if f.engine == "sqlite" else f"{parts[1]:.1f} ms"
         rows.append(
-            f"| {label} | {parts[0]:.1f} ms | {database} | {parts[2]:.1f} ms | {total:.1f} ms "
+            f"| {label} | {parts[0]:.1f} ms | {database} | {parts[2]:.1f} ms | {parts[3]:.1f} ms | {total:.1f} ms "
             f"| {cores * 1000 / total:,.0f} {unit} on {cores} cores |"
         )
     return "\n".join(rows)
@@ -928,10 +956,11 @@ def _goals(f: _Figures) -> str:
 def _budget(f: _Figures) -> str:
     """What the measured CPU cost says about the rate goal: the cores are the bound, not the database."""
     cores = os.cpu_count() or 1
-    spent = sum(f.cpu_ms(f.api, group, "all_completed") for group in ("web", "database", "client"))
+    spent = sum(f.cpu_ms(f.api, group, "all_completed") for group in CPU_GROUPS)
     allowed = cores * 1000 / GOALS["api_rate"]
     return (
-        f"Every submission cost {spent:.1f} ms of CPU in all (web processes, PostgreSQL and the load generator), "
+        f"Every submission cost {spent:.1f} ms of CPU in all (web processes, PostgreSQL, Redis and the load "
+        "generator), "
         f"so {cores} cores serve at most {cores * 1000 / spent:,.0f} a second; {GOALS['api_rate']:.0f} a second "
         f"needs {allowed:.1f} ms or less, before any headroom for p95. The database's own INSERT+COMMIT "
         f"rate ({f.raw_rate:,.0f}/s) is not the bound."
