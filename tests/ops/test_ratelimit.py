@@ -7,9 +7,11 @@ from typing import Any
 
 import pytest
 from django.core.cache import cache
+from django.core.exceptions import ImproperlyConfigured
 from django.test import Client, override_settings
 
-from townhall.core.ops.ratelimit import client_ip
+from townhall.core.ops import ratelimit
+from townhall.core.ops.ratelimit import Limit, client_ip, parse_rate
 
 LIMITED = {
     "RATELIMIT_ENABLE": True,
@@ -91,13 +93,11 @@ class BrokenCache:
 
 @pytest.fixture
 def cache_down(monkeypatch: Any) -> None:
-    import django_ratelimit.core
-
     class Caches:
         def __getitem__(self, name: str) -> BrokenCache:
             return BrokenCache()
 
-    monkeypatch.setattr(django_ratelimit.core, "caches", Caches())
+    monkeypatch.setattr(ratelimit, "caches", Caches())
 
 
 @pytest.mark.django_db
@@ -118,21 +118,38 @@ def test_residents_forms_fail_closed_when_the_cache_is_down(client: Client, cach
 
 @pytest.mark.django_db
 def test_a_cache_that_silently_drops_counts_fails_closed(client: Client, monkeypatch: Any) -> None:
-    """django-redis with IGNORE_EXCEPTIONS answers None instead of raising: still refused (RATELIMIT_FAIL_OPEN off)."""
-    import django_ratelimit.core
+    """django-redis with IGNORE_EXCEPTIONS answers False and None instead of raising: still refused."""
 
     class Silent:
         def add(self, *args: Any, **kwargs: Any) -> bool:
             return False
 
         def incr(self, *args: Any, **kwargs: Any) -> None:
-            return None
+            raise ValueError("Key not found.")
 
-        def get(self, *args: Any, **kwargs: Any) -> None:
-            return None
+    monkeypatch.setattr(ratelimit, "caches", {"default": Silent()})
+    response = client.get(API)
+    assert response.status_code == 503 and response.json()["code"] == "rate_limit_unavailable"
 
-    monkeypatch.setattr(django_ratelimit.core, "caches", {"default": Silent()})
-    assert client.get(API).status_code == 429
+
+def test_rates_read_as_requests_per_window() -> None:
+    assert parse_rate("300/m") == (300, 60)
+    assert parse_rate("10/5m") == (10, 300)
+    assert parse_rate("1000/d") == (1000, 86400)
+    for bad in ("300", "300/fortnight", "many/m", "300/xm"):
+        with pytest.raises(ImproperlyConfigured):
+            parse_rate(bad)
+
+
+def test_a_window_holds_its_counter_until_it_turns_over() -> None:
+    limit = Limit("api-ip", "198.51.100.1", "3/m")
+    key, allowed, lives, left = limit.window(1_000_000)
+    assert allowed == 3 and lives == 65 and 1 <= left <= 60
+    assert limit.window(1_000_000 + left - 1)[0] == key  # the same window to its last second
+    assert limit.window(1_000_000 + left)[0] != key  # then a new one, with its own counter
+    assert "198.51.100.1" not in key  # who is counted is hashed, never kept
+    neighbour = Limit("api-ip", "198.51.100.2", "3/m")
+    assert neighbour.window(1_000_000)[0] != key
 
 
 def test_the_client_address_comes_from_our_own_proxy_only(rf: Any) -> None:
@@ -178,24 +195,35 @@ def test_counters_in_a_real_redis_limit_the_api(client: Client) -> None:
 
 
 @pytest.mark.skipif(not _redis_answers(), reason="no Redis at 127.0.0.1:6379 (a fresh machine); CI has one")
-def test_the_redis_counter_increments_only_a_live_key() -> None:
+def test_redis_counts_every_counter_in_one_round_trip() -> None:
     from django.core.cache import caches
 
     with override_settings(CACHES=_redis_cache("redis://127.0.0.1:6379/15")):
         cache = caches["default"]
-        with pytest.raises(ValueError):
-            cache.incr("never-set")
-        assert cache.get("never-set") is None  # the failed increment created nothing
-        assert cache.add("counter", 1, 60) and not cache.add("counter", 1, 60)
-        assert [cache.incr("counter"), cache.incr("counter", 5)] == [2, 7]
-        assert cache.get("counter") == 7
-        redis_ttl = cache._cache.get_client().ttl(cache.make_key("counter"))
-        assert 0 < redis_ttl <= 60  # counting kept the window's expiry
-        cache.set("short", 1, timeout=1)
-        cache.delete("short")  # as an expired counter is: gone
-        with pytest.raises(ValueError):
-            cache.incr("short")
-        cache.delete("counter")
+        redis = cache._cache.get_client()
+        sent = []
+        original = redis.evalsha
+        redis.evalsha = lambda *args, **kwargs: sent.append(args) or original(*args, **kwargs)
+        try:
+            assert cache.count_hits([("by-address", 60), ("by-token", 120)]) == [1, 1]
+            assert cache.count_hits([("by-address", 60), ("by-token", 120)]) == [2, 2]
+        finally:
+            redis.evalsha = original
+        assert len(sent) == 2  # one script call a request, whatever the number of counters
+        assert cache.get("by-address") == 2  # the counters are ordinary cache integers
+        assert 0 < redis.ttl(cache.make_key("by-address")) <= 60  # the expiry set when it was created, kept
+        assert 60 < redis.ttl(cache.make_key("by-token")) <= 120
+        cache.delete_many(["by-address", "by-token"])
+
+
+def test_any_other_cache_counts_with_add_and_increment() -> None:
+    from django.core.cache import caches
+
+    cache = caches["local"]
+    assert ratelimit.count(cache, [("a", 60), ("b", 60)]) == [1, 1]
+    assert ratelimit.count(cache, [("a", 60)]) == [2]
+    cache.delete("a")  # as an expired counter is: the next request starts a new count
+    assert ratelimit.count(cache, [("a", 60), ("b", 60)]) == [1, 2]
 
 
 @pytest.mark.django_db

@@ -1,8 +1,11 @@
 """Rate limits on residents' journey forms and on the JSON API, failing closed.
 
-Counters live in the cache named by ``RATELIMIT_USE_CACHE`` (django-ratelimit's fixed windows). The API
-is limited per client address and, when a bearer token is sent, per token (hashed); residents' journey
-POSTs per client address. If the cache cannot be reached the request is refused (503 with
+Counters live in the cache named by ``RATELIMIT_USE_CACHE``, in fixed windows (a rate such as ``300/m``
+allows 300 requests in each minute; each client's minute starts at its own offset, so windows do not all
+turn over at once). The API is limited per client address and, when a bearer token is sent, per token
+(hashed); residents' journey POSTs per client address. A request's counters are all counted at once: one
+round trip to Redis (``core/ops/cache.py``), or an add and an increment per counter on any other Django
+cache. If the cache cannot be reached, or does not count, the request is refused (503 with
 ``Retry-After``) rather than let through: a limit that silently stops working protects nothing.
 
 The API answers an RFC 9457 problem with the stable code ``rate_limited`` (or ``rate_limit_unavailable``);
@@ -14,13 +17,17 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import time
+import zlib
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
+from django.core.cache import BaseCache, caches
+from django.core.exceptions import ImproperlyConfigured
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
-from django_ratelimit.core import get_usage
 
 from townhall.core.errors import Problem
 
@@ -28,6 +35,8 @@ logger = logging.getLogger(__name__)
 
 # Staff pages inside the journeys app are not residents' journeys; they sit behind sign-in.
 _NOT_RESIDENT = {"assisted", "walk"}
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+_EXPIRY_MARGIN = 5  # seconds a counter outlives its window, so a slow clock never reads a window twice
 
 
 def client_ip(request: HttpRequest) -> str:
@@ -40,13 +49,51 @@ def client_ip(request: HttpRequest) -> str:
     return str(request.META.get("REMOTE_ADDR", "") or "unknown")
 
 
-def _ip_key(group: str, request: HttpRequest) -> str:
-    return client_ip(request)
+def parse_rate(rate: str) -> tuple[int, int]:
+    """``"300/m"`` → (300, 60): requests allowed, in a window of so many seconds (``"10/5m"`` → (10, 300))."""
+    allowed, _, per = rate.partition("/")
+    try:
+        return int(allowed), int(per[:-1] or 1) * _UNITS[per[-1:]]
+    except (KeyError, ValueError):
+        raise ImproperlyConfigured(f"Rate {rate!r} is not like 300/m (per s, m, h or d)") from None
 
 
-def _token_key(group: str, request: HttpRequest) -> str:
-    auth = request.headers.get("Authorization", "")
-    return hashlib.sha256(auth.encode()).hexdigest()
+@dataclass(frozen=True)
+class Limit:
+    """One counter a request adds to: ``who`` (an address, a hashed token) in ``group``, at ``rate``."""
+
+    group: str
+    who: str
+    rate: str
+
+    def window(self, now: int) -> tuple[str, int, int, int]:
+        """(cache key, allowed, seconds the key lives, seconds left in the window) for the window holding now."""
+        allowed, period = parse_rate(self.rate)
+        offset = zlib.crc32(self.who.encode()) % period
+        start = now - (now - offset) % period
+        key = f"ratelimit:{self.group}:{start}:{hashlib.sha256(self.who.encode()).hexdigest()[:32]}"
+        return key, allowed, period + _EXPIRY_MARGIN, start + period - now
+
+
+def count(cache: BaseCache, keys: list[tuple[str, int]]) -> list[int | None]:
+    """Add one to each counter (key, seconds it lives), creating it at 1; returns the counts.
+
+    A cache that can count many at once (``count_hits``, the Redis backend) does so in one round trip. A
+    count is None where the cache kept nothing (django-redis ignoring its errors, say).
+    """
+    many = getattr(cache, "count_hits", None)
+    if many is not None:
+        return list(many(keys))
+    counts: list[int | None] = []
+    for key, timeout in keys:
+        if cache.add(key, 1, timeout):
+            counts.append(1)
+            continue
+        try:
+            counts.append(cache.incr(key))
+        except ValueError:  # it expired between the two calls: a new window starts with this request
+            counts.append(1 if cache.add(key, 1, timeout) else None)
+    return counts
 
 
 class Refusal(Exception):
@@ -55,17 +102,21 @@ class Refusal(Exception):
         self.status, self.code, self.retry_after = status, code, retry_after
 
 
-def _check(request: HttpRequest, group: str, key: Callable[[str, HttpRequest], str], rate: str) -> None:
+def _enforce(limits: list[Limit]) -> None:
+    now = int(time.time())
+    windows = [limit.window(now) for limit in limits]
     try:
-        usage = get_usage(request, group=group, key=key, rate=rate, increment=True)
+        counts = count(caches[settings.RATELIMIT_USE_CACHE], [(key, lives) for key, _, lives, _ in windows])
     except Exception as exc:  # the cache is down or misconfigured: refuse rather than allow
         logger.error("Rate limit counters unavailable; refusing the request", exc_info=True)
         raise Refusal(503, "rate_limit_unavailable", 30) from exc
-    if usage is None:  # no rate applies
-        return
-    if usage["should_limit"]:
-        logger.warning("Rate limit %s reached", group, extra={"rate_limit_group": group})
-        raise Refusal(429, "rate_limited", max(1, int(usage["time_left"])))
+    for limit, (_, allowed, _, left), counted in zip(limits, windows, counts, strict=True):
+        if counted is None:
+            logger.error("Rate limit counter %s was not kept; refusing the request", limit.group)
+            raise Refusal(503, "rate_limit_unavailable", 30)
+        if counted > allowed:
+            logger.warning("Rate limit %s reached", limit.group, extra={"rate_limit_group": limit.group})
+            raise Refusal(429, "rate_limited", max(1, left))
 
 
 def _is_resident_post(request: HttpRequest) -> bool:
@@ -102,6 +153,19 @@ def _page_response(request: HttpRequest, refusal: Refusal) -> HttpResponse:
     return response
 
 
+def _api_limits(request: HttpRequest) -> list[Limit]:
+    limits = [Limit("api-ip", client_ip(request), settings.RATELIMIT_API_IP)]
+    if token := request.headers.get("Authorization"):
+        limits.append(Limit("api-key", token, settings.RATELIMIT_API_KEY))  # hashed in its key, never kept
+    return limits
+
+
+def _resident_limits(request: HttpRequest) -> list[Limit]:
+    if not _is_resident_post(request):
+        return []
+    return [Limit("resident-post", client_ip(request), settings.RATELIMIT_RESIDENT_POST)]
+
+
 class RateLimitMiddleware:
     """Checks limits once the URL is resolved (``process_view``), before the view runs."""
 
@@ -119,15 +183,12 @@ class RateLimitMiddleware:
         if request.path in getattr(settings, "RATELIMIT_EXEMPT_PATHS", ()):
             return None
         api_prefix = getattr(settings, "RATELIMIT_API_PREFIX", "/api/")
+        is_api = request.path.startswith(api_prefix)
+        limits = _api_limits(request) if is_api else _resident_limits(request)
+        if not limits:
+            return None
         try:
-            if request.path.startswith(api_prefix):
-                _check(request, "api-ip", _ip_key, settings.RATELIMIT_API_IP)
-                if request.headers.get("Authorization"):
-                    _check(request, "api-key", _token_key, settings.RATELIMIT_API_KEY)
-            elif _is_resident_post(request):
-                _check(request, "resident-post", _ip_key, settings.RATELIMIT_RESIDENT_POST)
+            _enforce(limits)
         except Refusal as refusal:
-            if request.path.startswith(api_prefix):
-                return _api_response(refusal)
-            return _page_response(request, refusal)
+            return _api_response(refusal) if is_api else _page_response(request, refusal)
         return None
