@@ -29,7 +29,7 @@ from townhall.journeys.views._common import (
     session_key,
     summary,
 )
-from townhall.journeys.views._display import answer_text
+from townhall.journeys.views._display import answer_text, summary_value
 
 
 def _go(org: str, service: str, page_id: str) -> HttpResponseRedirect:
@@ -155,7 +155,7 @@ def _rows(org: str, service: str, definition: Any, answers: dict[str, Any], lang
             rows.append(
                 {
                     "key": {"text": q.label.get(lang)},
-                    "value": {"text": text},
+                    "value": summary_value(text),
                     "actions": {
                         "items": [{"href": href, "text": _("Change"), "visuallyHiddenText": q.label.get(lang)}]
                     },
