@@ -94,6 +94,36 @@ def test_an_address_hint_is_read_out_with_its_fieldset() -> None:
 
 
 @pytest.mark.django_db
+def test_welsh_error_messages_are_announced_in_welsh(client: Client, everything: Any) -> None:
+    """Every inline error starts with a visually hidden prefix for screen readers: "Gwall:" in Welsh."""
+    client.cookies["django_language"] = "cy"
+    start(client)
+    welsh = client.post(f"{BASE}name/", {"full_name": ""}).content.decode()
+    assert "<title>Gwall:" in welsh
+    assert '<span class="govuk-visually-hidden">Gwall:</span> Rhowch eich ateb' in welsh
+    assert ">Error:<" not in welsh
+
+
+@pytest.mark.django_db
+def test_errors_are_in_the_language_the_page_is_shown_in_after_switching(client: Client, everything: Any) -> None:
+    """The language toggle is on every page: after switching, error messages follow it, not the start page's."""
+    start(client)  # in English
+    english = client.post(f"{BASE}name/", {"full_name": ""}).content.decode()
+    assert '<span class="govuk-visually-hidden">Error:</span> Enter your answer' in english
+    client.cookies["django_language"] = "cy"
+    welsh = client.post(f"{BASE}name/", {"full_name": ""}).content.decode()
+    assert "Rhowch eich ateb" in welsh and "Enter your answer" not in welsh
+    client.post(f"{BASE}name/", {"full_name": "Ada Lovelace"})
+    assert "Rhowch gyfeiriad e-bost" in client.post(f"{BASE}save/", {"email": ""}).content.decode()
+    client.post(f"{BASE}contact/", GOOD_PAGES[1][1])
+    client.post(f"{BASE}home/", GOOD_PAGES[2][1])
+    for page_id, data in GOOD_PAGES[3:]:
+        client.post(f"{BASE}{page_id}/", data)
+    item = client.post(f"{BASE}household/add/", {"person_name": "", "person_age": "1"}).content.decode()
+    assert "Rhowch eich ateb" in item
+
+
+@pytest.mark.django_db
 def test_check_answers_shows_each_line_of_an_answer_on_its_own_line(client: Client, everything: Any) -> None:
     """Check answers pattern: an address (and any answer of several lines) keeps its lines, escaped."""
     start(client)
