@@ -18,10 +18,13 @@ def url(name: str, *args: Any, **kwargs: Any) -> str:
 
 def environment(**options: Any) -> Environment:
     app_loader = options.pop("loader")
+    govuk = PackageLoader("govuk_frontend_jinja", "templates")
     options["loader"] = ChoiceLoader(
         [
             app_loader,
-            PrefixLoader({"govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja", "templates")}),
+            # Our templates come first, so townhall/templates/govuk_frontend_jinja/ can shadow one upstream
+            # macro; the shadowing macro reaches the original under the "_upstream" prefix.
+            PrefixLoader({"govuk_frontend_jinja": govuk, "govuk_frontend_jinja_upstream": govuk}),
         ]
     )
     options.setdefault("extensions", []).append("jinja2.ext.i18n")

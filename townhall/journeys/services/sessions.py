@@ -73,14 +73,19 @@ def _editable(session: JourneySession) -> None:
         raise ValidationFailed("This application has already been sent", code="journey_submitted")
 
 
-def journey_answer_page(*, session: JourneySession, page_id: str, data: dict[str, Any]) -> JourneySession:
-    """Save one page's answers. Raises ``ValidationFailed`` (code ``answers_invalid``) and saves nothing on error."""
+def journey_answer_page(
+    *, session: JourneySession, page_id: str, data: dict[str, Any], language: str | None = None
+) -> JourneySession:
+    """Save one page's answers. Raises ``ValidationFailed`` (code ``answers_invalid``) and saves nothing on error.
+
+    Error messages are worded in ``language``, the language the page is shown in (a resident may switch part
+    way), else in the journey's own."""
     _editable(session)
     definition = session.version.definition()
     page = flow.page_by_id(definition, page_id)
     if page is None or not flow.can_visit(definition, session.answers, session.completed_pages, page_id):
         raise NotFound("No such page", code="page_not_found")
-    with override(session.language):
+    with override(language or session.language):
         cleaned, errors = clean_page(definition, page, data, session.answers)
     if errors:
         raise ValidationFailed("Some answers need correcting", code="answers_invalid", errors=as_field_errors(errors))
@@ -97,15 +102,20 @@ def journey_answer_page(*, session: JourneySession, page_id: str, data: dict[str
 
 
 def journey_group_item_save(
-    *, session: JourneySession, question_id: str, index: int | None, data: dict[str, Any]
+    *,
+    session: JourneySession,
+    question_id: str,
+    index: int | None,
+    data: dict[str, Any],
+    language: str | None = None,
 ) -> JourneySession:
-    """Add (index None) or change one item of a repeating group ("add another")."""
+    """Add (index None) or change one item of a repeating group ("add another"); errors as ``journey_answer_page``."""
     _editable(session)
     definition = session.version.definition()
     question = next((q for q in definition.all_questions() if q.id == question_id and q.questions), None)
     if question is None:
         raise NotFound("No such question", code="question_not_found")
-    with override(session.language):
+    with override(language or session.language):
         cleaned, errors = clean_questions(question.questions, data)
     if errors:
         raise ValidationFailed("Some answers need correcting", code="answers_invalid", errors=as_field_errors(errors))
@@ -157,14 +167,18 @@ def journey_resume(*, signed: str) -> JourneySession:
     return session
 
 
-def journey_save_for_later(*, session: JourneySession, email: str, resume_url_for: Any) -> JourneySession:
+def journey_save_for_later(
+    *, session: JourneySession, email: str, resume_url_for: Any, language: str | None = None
+) -> JourneySession:
     """Email the resident a signed link that resumes this journey where they stopped, on any device.
 
-    ``resume_url_for(signed)`` turns the signed token into an absolute URL (the view knows the host).
+    ``resume_url_for(signed)`` turns the signed token into an absolute URL (the view knows the host). Error
+    messages are worded in ``language`` (the page's), else the journey's; the email is in the journey's language,
+    which the link restores.
     """
     _editable(session)
     email = (email or "").strip()
-    with override(session.language):
+    with override(language or session.language):
         if not email:
             message = _("Enter an email address")
             raise ValidationFailed(message, code="required", errors=[FieldError("required", message, "email")])
@@ -173,6 +187,7 @@ def journey_save_for_later(*, session: JourneySession, email: str, resume_url_fo
             raise ValidationFailed(
                 message, code="invalid_email", errors=[FieldError("invalid_email", message, "email")]
             )
+    with override(session.language):
         definition = session.version.definition()
         days = resume_max_age().days
         link = resume_url_for(resume_link_token(session))

@@ -49,8 +49,11 @@ def journey_upload(
     file: IO[bytes],
     filename: str,
     scanner: VirusScanner | None = None,
+    language: str | None = None,
 ) -> Upload:
-    """Keep an uploaded file for a question if its content is an accepted type, small enough and clean."""
+    """Keep an uploaded file for a question if its content is an accepted type, small enough and clean.
+
+    Refusals are worded in ``language`` (the page's), else in the journey's language."""
     if session.status != JourneyStatus.IN_PROGRESS:
         raise ValidationFailed("This application has already been sent", code="journey_submitted")
     definition = session.version.definition()
@@ -60,7 +63,8 @@ def journey_upload(
     max_bytes = question.max_bytes or DEFAULT_MAX_BYTES
     accept = question.accept or DEFAULT_ACCEPT
     data = file.read(max_bytes + 1)
-    with override(session.language):
+    language = language or session.language
+    with override(language):
         if not data:
             raise _refuse(question_id, "empty_file", _("The selected file is empty"))
         if len(data) > max_bytes:
@@ -84,7 +88,7 @@ def journey_upload(
         content_type=mime,
         size=len(data),
     )
-    _store(upload, data, f"{upload.token}.{kind.extension if kind else 'bin'}", session.language)
+    _store(upload, data, f"{upload.token}.{kind.extension if kind else 'bin'}", language)
     return upload
 
 

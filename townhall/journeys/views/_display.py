@@ -7,6 +7,7 @@ from typing import Any
 
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from markupsafe import Markup
 
 from townhall.catalogue.model import Question, QuestionType
 
@@ -38,6 +39,14 @@ def answer_text(question: Question, value: Any, lang: str) -> str:
     if kind is QuestionType.GROUP and isinstance(value, list):
         return "\n".join(item_summary(question, item, lang) for item in value)
     return str(value)
+
+
+def summary_value(text: str) -> dict[str, Any]:
+    """A summary list value. An answer of several lines (an address, checkboxes, a group's items, a
+    textarea) keeps its lines: HTML collapses a newline into a space, so they are joined with <br>."""
+    if "\n" not in text:
+        return {"text": text}
+    return {"html": Markup("<br>").join(text.split("\n"))}
 
 
 def item_summary(question: Question, item: dict[str, Any], lang: str) -> str:

@@ -48,7 +48,9 @@ def group_page(
             errors = [FieldError("required", _("Select yes if you need to add another"), "add_another")]
         else:
             try:
-                journey_answer_page(session=journey, page_id=page.id, data={group.id: items})
+                journey_answer_page(
+                    session=journey, page_id=page.id, data={group.id: items}, language=render_lang(definition)
+                )
                 if request.GET.get("change") == "1":
                     target = flow.next_page_id(definition, journey.answers, journey.completed_pages)
                 else:
@@ -137,7 +139,13 @@ def group_item(request: HttpRequest, org: str, service: str, page_id: str, index
     if request.method == "POST":
         data = form_data(request, group.questions)
         try:
-            journey_group_item_save(session=journey, question_id=group.id, index=index, data=data)
+            journey_group_item_save(
+                session=journey,
+                question_id=group.id,
+                index=index,
+                data=data,
+                language=render_lang(version.definition()),
+            )
             return HttpResponseRedirect(journey_url("page", org, service, page_id=page_id))
         except ValidationFailed as error:
             errors = error.errors

@@ -29,7 +29,7 @@ from townhall.journeys.views._common import (
     session_key,
     summary,
 )
-from townhall.journeys.views._display import answer_text
+from townhall.journeys.views._display import answer_text, summary_value
 
 
 def _go(org: str, service: str, page_id: str) -> HttpResponseRedirect:
@@ -97,14 +97,18 @@ def page(request: HttpRequest, org: str, service: str, page_id: str) -> HttpResp
                     if uploaded is not None:
                         try:
                             upload = journey_upload(
-                                session=journey, question_id=q.id, file=uploaded, filename=uploaded.name or ""
+                                session=journey,
+                                question_id=q.id,
+                                file=uploaded,
+                                filename=uploaded.name or "",
+                                language=language_for(definition),
                             )
                             data[q.id] = upload_answer(upload)
                         except ValidationFailed as error:
                             errors.extend(error.errors)
             if not errors:
                 try:
-                    journey_answer_page(session=journey, page_id=page_id, data=data)
+                    journey_answer_page(session=journey, page_id=page_id, data=data, language=language_for(definition))
                 except ValidationFailed as error:
                     errors = error.errors
             if not errors:
@@ -155,7 +159,7 @@ def _rows(org: str, service: str, definition: Any, answers: dict[str, Any], lang
             rows.append(
                 {
                     "key": {"text": q.label.get(lang)},
-                    "value": {"text": text},
+                    "value": summary_value(text),
                     "actions": {
                         "items": [{"href": href, "text": _("Change"), "visuallyHiddenText": q.label.get(lang)}]
                     },

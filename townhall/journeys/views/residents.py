@@ -42,6 +42,7 @@ def save_for_later(request: HttpRequest, org: str, service: str) -> HttpResponse
             journey_save_for_later(
                 session=journey,
                 email=email,
+                language=language_for(version.definition()),
                 resume_url_for=lambda signed: request.build_absolute_uri(
                     reverse("journeys:resume", kwargs={"signed": signed})
                 ),
