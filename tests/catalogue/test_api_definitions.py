@@ -60,7 +60,7 @@ def test_get_the_newest_or_a_version_by_number(client: Client, published):
     missing = client.get(f"{BASE}/E07000901/report-fly-tipping", {"version": 7})
     assert missing.status_code == 404
     assert missing.json()["code"] == "definition_not_found"
-    assert missing.headers["Content-Type"].startswith("application/json")
+    assert missing.headers["Content-Type"] == "application/problem+json"
     nobody = client.get(f"{BASE}/E99999999/report-fly-tipping", {"version": 1})
     assert nobody.json()["code"] == "organisation_not_found"
 

@@ -35,7 +35,7 @@ def test_a_revoked_key_gets_401_unauthenticated(admin, district):
     response = _call("get", "/api/v1/me", secret)
     assert response.status_code == 401
     assert response.json()["code"] == "unauthenticated"
-    assert response["Content-Type"].startswith("application/json")
+    assert response["Content-Type"] == "application/problem+json"
 
 
 def test_keys_are_hashed_at_rest(admin, district):

@@ -18,6 +18,7 @@ from townhall.cases.selectors.status import case_status_for_resident
 from townhall.cases.services import case_assign, case_note_add, case_transition
 from townhall.cases.workflow import available_transitions
 from townhall.core.api_auth import actor_of, api_key_auth
+from townhall.core.api_schemas import ProblemOut
 from townhall.core.errors import ValidationFailed
 from townhall.core.models import ApiKey, Organisation
 from townhall.core.permissions import roles_in
@@ -222,7 +223,9 @@ def get_case(request: HttpRequest, reference: str) -> dict[str, Any]:
     return _detail(case, actor_of(request))
 
 
-@router.post("/{reference}/transitions", response=CaseOut, auth=api_key_auth, summary="Take a decision")
+@router.post(
+    "/{reference}/transitions", response={200: CaseOut, 409: ProblemOut}, auth=api_key_auth, summary="Take a decision"
+)
 def transition(request: HttpRequest, reference: str, data: TransitionIn) -> dict[str, Any]:
     actor = actor_of(request)
     case = case_get(organisation=_organisation(request), actor=actor, reference=reference)

@@ -8,6 +8,7 @@ from django.http import HttpRequest, HttpResponse
 from ninja import Field, Router, Schema, Status
 
 from townhall.core.api_auth import actor_of, api_key_auth
+from townhall.core.api_schemas import ProblemOut
 from townhall.core.models import ApiKey
 
 router = Router(tags=["submissions"])
@@ -32,7 +33,7 @@ class SubmissionOut(Schema):
 
 @router.post(
     "",
-    response={201: SubmissionOut},
+    response={201: SubmissionOut, 404: ProblemOut, 409: ProblemOut},
     auth=api_key_auth,
     summary="Send a submission to a published service (opens a case)",
     description=(

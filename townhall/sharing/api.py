@@ -9,6 +9,7 @@ from ninja import Header, Router, Schema
 
 from townhall.cases.models import Case
 from townhall.core.api_auth import api_key_auth
+from townhall.core.api_schemas import ProblemOut
 from townhall.core.errors import PermissionDenied, ValidationFailed
 from townhall.core.models import ApiKey
 from townhall.sharing import policy
@@ -94,7 +95,7 @@ class DataRequestOut(Schema):
 
 @router.post(
     "/requests",
-    response=DataRequestOut,
+    response={200: DataRequestOut, 409: ProblemOut},
     auth=api_key_auth,
     summary="Ask for a case's data under an agreement; only agreed fields come back",
 )

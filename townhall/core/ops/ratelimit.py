@@ -18,11 +18,12 @@ from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django_ratelimit.core import get_usage
 
 from townhall.core.errors import Problem
+from townhall.core.views.errors import problem_response
 
 logger = logging.getLogger(__name__)
 
@@ -84,8 +85,7 @@ def _api_response(refusal: Refusal) -> HttpResponse:
         title, detail = "Too many requests", "Slow down: try again after the number of seconds in Retry-After"
     else:
         title, detail = "Service unavailable", "Requests cannot be counted at the moment: try again later"
-    body = Problem(refusal.status, refusal.code, title, detail).as_dict()
-    response = JsonResponse(body, status=refusal.status)
+    response = problem_response(Problem(refusal.status, refusal.code, title, detail))
     response["Retry-After"] = str(refusal.retry_after)
     return response
 
