@@ -10,6 +10,7 @@ from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
 from townhall.api_openapi import document_problems
+from townhall.api_parser import StrictJsonParser
 from townhall.core.api_schemas import ProblemOut
 from townhall.core.errors import FieldError, Problem, TownhallError
 from townhall.core.views.errors import problem_response as problem_document
@@ -33,6 +34,7 @@ api = TownhallAPI(
         "Errors are RFC 9457 problem documents whose `code` is stable."
     ),
     urls_namespace="api",
+    parser=StrictJsonParser(),
 )
 
 
@@ -78,6 +80,8 @@ def on_not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
 
 @api.exception_handler(HttpError)
 def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    if isinstance(exc.__cause__, TownhallError):  # django-ninja wraps what the body parser raised in a 400
+        return problem_response(request, Problem.from_error(exc.__cause__))
     return problem_response(request, Problem(exc.status_code, f"http_{exc.status_code}", str(exc), str(exc)))
 
 
