@@ -123,6 +123,29 @@ def test_bad_input_gets_problems_with_stable_codes(
     assert upload.status_code == 422 and upload.json()["code"] == "unsupported_file"
 
 
+def test_values_beyond_what_can_be_stored_or_dated_are_problems_not_500s(
+    client: Client, district: Any, key_for: Any, make_programme: Any
+) -> None:
+    make_programme()
+    headers = key_for(district, Role.ANALYST)
+    url = f"{BASE}/ict-2027"
+    for seed in (2**31, -(2**31) - 1, 10**30):
+        run = client.post(f"{url}/runs", {"kind": "sensitivity", "runs": 2, "seed": seed}, content_type=JSON, **headers)
+        assert run.status_code == 422 and run.json()["errors"][0]["code"] == "invalid_seed", run.content
+    assert not models.Run.objects.exists()
+    for day in ("9999-12-31", "0001-01-01"):
+        changed = client.patch(url, {"starts_on": day}, content_type=JSON, **headers)
+        assert changed.status_code == 422 and changed.json()["errors"][0]["path"] == "starts_on", changed.content
+    assert client.post(f"{url}/runs", {}, content_type=JSON, **headers).status_code == 201
+    assert client.get(f"{url}/benefits", **headers).status_code == 200
+    shift = {"service": "report-missed-bin", "from_channel": "phone", "to_channel": "online", "shift": 0.5}
+    for start, end in (("2024-01-01", "9999-12-31"), ("0001-01-01", "2024-01-01")):
+        estimate = client.post(
+            f"{url}/initiatives/crm/channel-shift", {**shift, "start": start, "end": end}, content_type=JSON, **headers
+        )
+        assert estimate.status_code == 422 and estimate.json()["errors"][0]["code"] == "invalid_date", estimate.content
+
+
 def test_another_organisations_programme_is_never_visible(
     client: Client, district: Any, county: Any, key_for: Any, make_programme: Any, make_staff: Any
 ) -> None:

@@ -26,6 +26,7 @@ from townhall.core.permissions import roles_in
 router = Router(tags=["cases"])
 
 MAX_LIMIT = 100
+MAX_OFFSET = 2**31 - 1  # offset + limit must fit the databases' integers: 2**63 was a 500
 
 
 def _organisation(request: HttpRequest) -> Organisation:
@@ -94,7 +95,7 @@ class CaseListQuery(Schema):
     q: str = Field("", description="A reference, part of a name, or the start of a postcode")
     sort: str = Field("newest", description=f"One of {', '.join(SORTS)}")
     limit: int = Field(25, ge=1, le=MAX_LIMIT)
-    offset: int = Field(0, ge=0)
+    offset: int = Field(0, ge=0, le=MAX_OFFSET)
 
 
 class TransitionIn(Schema):

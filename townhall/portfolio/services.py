@@ -27,6 +27,9 @@ from townhall.portfolio.optimiser.tables import (
 )
 
 MAX_FILE_BYTES = 5 * 1024 * 1024
+# The years a programme's dates may fall in: every programme year, and the baseline year before it, is then a
+# date Python and the databases can hold (9999-12-31 made the benefits view a 500).
+FIRST_YEAR, LAST_YEAR = 1990, 2200
 SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 RESERVED_SLUGS = frozenset({"new"})  # the address of the blank programme form
 # The optimiser's checks name a setting loosely, or not at all; the settings form names the field.
@@ -374,6 +377,9 @@ def initiative_status_record(*, actor: Any, initiative: models.Initiative, rag: 
 def programme_start_set(*, actor: Any, programme: models.Programme, starts_on: date | None) -> models.Programme:
     """Set the first day of the programme's year 1, which dates each year for benefits realisation."""
     require(actor, programme.organisation, Permission.MANAGE_PORTFOLIO)
+    if starts_on is not None and not FIRST_YEAR <= starts_on.year <= LAST_YEAR:
+        message = f"Give a date from {FIRST_YEAR} to {LAST_YEAR}"
+        raise ValidationFailed(message, errors=[FieldError("invalid_date", message, "starts_on")])
     with transaction.atomic():
         programme.starts_on = starts_on
         programme.save(update_fields=["starts_on", "updated_at"])
