@@ -102,3 +102,24 @@ def test_what_is_not_json_is_a_malformed_body(
     assert response["Content-Type"] == "application/problem+json"
     assert response.json()["code"] == ("validation_failed" if body == "" else "malformed_json")
     assert not case.events.filter(kind=CaseEventKind.NOTE).exists()
+
+
+@pytest.mark.parametrize(
+    ("path", "body"),
+    [
+        ("assignment", {"asignee": "worker"}),
+        ("assignment", {"assignee": "worker", "priority": "high"}),
+        ("transitions", {"transition": "start_assessment", "reson": "typo"}),
+        ("notes", {"text": "Called", "visible_to_resident": True}),
+    ],
+)
+def test_a_field_the_endpoint_does_not_know_is_refused_and_nothing_changes(
+    client: Client, assigned: Case, manager_key: dict[str, str], path: str, body: dict[str, object]
+) -> None:
+    response = client.post(f"{BASE}/{assigned.reference}/{path}", body, content_type=JSON, **manager_key)
+    assert response.status_code == 422, response.content
+    [error] = [e for e in response.json()["errors"] if e["code"] == "extra_forbidden"]
+    assert error["path"].split(".")[-1] in body
+    fresh = Case.objects.get(pk=assigned.pk)
+    assert fresh.assignee == assigned.assignee and fresh.state == assigned.state
+    assert not fresh.events.filter(kind=CaseEventKind.NOTE).exists()

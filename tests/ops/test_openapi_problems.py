@@ -67,3 +67,15 @@ def test_the_problem_schema_has_the_rfc_9457_members_and_a_stable_code() -> None
 )
 def test_operations_document_the_conflicts_their_services_raise(method: str, path: str, status: str) -> None:
     assert status in SCHEMA["paths"][path][method]["responses"]
+
+
+LENIENT = {"/api/v1/notifications/notify-callback", "/api/v1/notifications/inbound-mail"}  # outside systems' bodies
+
+
+@pytest.mark.parametrize(("method", "path", "operation"), OPERATIONS, ids=[f"{m} {p}" for m, p, _ in OPERATIONS])
+def test_every_json_body_refuses_fields_it_does_not_know(method: str, path: str, operation: dict[str, Any]) -> None:
+    content = operation.get("requestBody", {}).get("content", {})
+    if "application/json" not in content or path in LENIENT:
+        return
+    name = content["application/json"]["schema"]["$ref"].removeprefix("#/components/schemas/")
+    assert SCHEMA["components"]["schemas"][name].get("additionalProperties") is False, name

@@ -18,7 +18,7 @@ from townhall.cases.selectors.status import case_status_for_resident
 from townhall.cases.services import case_assign, case_note_add, case_transition
 from townhall.cases.workflow import available_transitions
 from townhall.core.api_auth import actor_of, api_key_auth
-from townhall.core.api_schemas import ProblemOut
+from townhall.core.api_schemas import ProblemOut, StrictSchema
 from townhall.core.errors import ValidationFailed
 from townhall.core.models import ApiKey, Organisation
 from townhall.core.permissions import roles_in
@@ -98,12 +98,12 @@ class CaseListQuery(Schema):
     offset: int = Field(0, ge=0, le=MAX_OFFSET)
 
 
-class TransitionIn(Schema):
+class TransitionIn(StrictSchema):
     transition: str
     reason: str = ""
 
 
-class NoteIn(Schema):
+class NoteIn(StrictSchema):
     text: str
 
 
@@ -113,12 +113,12 @@ class NoteOut(Schema):
     text: str
 
 
-class AssignIn(Schema):
+class AssignIn(StrictSchema):
     assignee: str | None = Field(None, description="A username, or null to unassign")
     team: str | None = None
 
 
-class StatusIn(Schema):
+class StatusIn(StrictSchema):
     reference: str = Field(..., max_length=20)
     email: str = Field(..., max_length=320)
     language: str = Field("en", pattern="^(en|cy)$")

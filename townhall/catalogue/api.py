@@ -15,7 +15,7 @@ from ninja import Router, Schema, Status
 from townhall.catalogue import selectors, services
 from townhall.catalogue.models import DefinitionVersion
 from townhall.core.api_auth import actor_of, api_key_auth
-from townhall.core.api_schemas import ProblemOut
+from townhall.core.api_schemas import ProblemOut, StrictSchema
 from townhall.core.errors import NotFound
 from townhall.core.models import ApiKey, Organisation
 
@@ -62,7 +62,7 @@ class DefinitionOut(DefinitionSummaryOut):
     document: dict[str, Any]
 
 
-class DefinitionUploadIn(Schema):
+class DefinitionUploadIn(StrictSchema):
     source: str
     filename: str = "definition.yaml"
     publish: bool = False

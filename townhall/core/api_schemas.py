@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ninja import Schema
+from pydantic import ConfigDict
 
 
 class ProblemOut(Schema):
@@ -16,3 +17,14 @@ class ProblemOut(Schema):
     title: str
     detail: str
     errors: list[dict[str, Any]]
+
+
+class StrictSchema(Schema):
+    """A request body of the platform's own API: a field it does not know is refused (``extra_forbidden``).
+
+    A mistyped field name must not be dropped in silence: ``{"asignee": "sam"}`` would otherwise be an
+    assignment to nobody. Bodies that outside systems send (GOV.UK Notify's callback, the inbound-mail
+    webhook) stay lenient.
+    """
+
+    model_config = ConfigDict(extra="forbid")

@@ -9,7 +9,7 @@ from ninja import Header, Router, Schema
 
 from townhall.cases.models import Case
 from townhall.core.api_auth import api_key_auth
-from townhall.core.api_schemas import ProblemOut
+from townhall.core.api_schemas import ProblemOut, StrictSchema
 from townhall.core.errors import PermissionDenied, ValidationFailed
 from townhall.core.models import ApiKey
 from townhall.sharing import policy
@@ -79,7 +79,7 @@ def register(request: HttpRequest) -> list[AgreementOut]:
     return [_agreement_out(a) for a in agreement_register()]
 
 
-class DataRequestIn(Schema):
+class DataRequestIn(StrictSchema):
     agreement: str
     purpose: str
     case_reference: str
@@ -136,20 +136,20 @@ def data_request(
     )
 
 
-class PartyIn(Schema):
+class PartyIn(StrictSchema):
     organisation: str  # official code
     role: str
     receives: bool = False
 
 
-class ItemIn(Schema):
+class ItemIn(StrictSchema):
     holder: str  # official code of a party
     service: str
     fields: list[str]
     special_category: bool = False
 
 
-class AgreementIn(Schema):
+class AgreementIn(StrictSchema):
     title: str
     summary: str = ""
     purposes: list[str]
