@@ -123,3 +123,16 @@ def test_a_field_the_endpoint_does_not_know_is_refused_and_nothing_changes(
     fresh = Case.objects.get(pk=assigned.pk)
     assert fresh.assignee == assigned.assignee and fresh.state == assigned.state
     assert not fresh.events.filter(kind=CaseEventKind.NOTE).exists()
+
+
+def test_moving_a_case_to_another_team_keeps_its_assignee(
+    client: Client, assigned: Case, manager_key: dict[str, str]
+) -> None:
+    url = f"{BASE}/{assigned.reference}/assignment"
+    moved = client.post(url, {"team": "appeals"}, content_type=JSON, **manager_key)
+    assert moved.status_code == 200, moved.content
+    assert moved.json()["team"] == "appeals" and moved.json()["assignee"] == "worker"
+    empty = client.post(url, {}, content_type=JSON, **manager_key)
+    assert empty.status_code == 422 and empty.json()["code"] == "assignment_empty"
+    unassigned = client.post(url, {"assignee": None}, content_type=JSON, **manager_key)
+    assert unassigned.status_code == 200 and unassigned.json()["assignee"] is None

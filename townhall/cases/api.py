@@ -19,7 +19,7 @@ from townhall.cases.services import case_assign, case_note_add, case_transition
 from townhall.cases.workflow import available_transitions
 from townhall.core.api_auth import actor_of, api_key_auth
 from townhall.core.api_schemas import ProblemOut, StrictSchema
-from townhall.core.errors import ValidationFailed
+from townhall.core.errors import FieldError, ValidationFailed
 from townhall.core.models import ApiKey, Organisation
 from townhall.core.permissions import roles_in
 
@@ -114,8 +114,8 @@ class NoteOut(Schema):
 
 
 class AssignIn(StrictSchema):
-    assignee: str | None = Field(None, description="A username, or null to unassign")
-    team: str | None = None
+    assignee: str | None = Field(None, description="A username, or null to unassign; left out, it stays as it is")
+    team: str | None = Field(None, description="The team; left out, it stays as it is")
 
 
 class StatusIn(StrictSchema):
@@ -246,6 +246,14 @@ def assign(request: HttpRequest, reference: str, data: AssignIn) -> dict[str, An
     actor = actor_of(request)
     organisation = _organisation(request)
     case = case_get(organisation=organisation, actor=actor, reference=reference)
+    if not data.model_fields_set:
+        raise ValidationFailed(
+            "Send an assignee, a team or both",
+            code="assignment_empty",
+            errors=[FieldError("assignment_empty", "Send an assignee (null to unassign), a team or both", "assignee")],
+        )
+    if "assignee" not in data.model_fields_set:  # a move to another team only: whoever has the case keeps it
+        return _detail(case_assign(case=case, assignee=case.assignee, actor=actor, team=data.team), actor)
     assignee = None
     if data.assignee:
         assignee = (
