@@ -136,3 +136,11 @@ def test_moving_a_case_to_another_team_keeps_its_assignee(
     assert empty.status_code == 422 and empty.json()["code"] == "assignment_empty"
     unassigned = client.post(url, {"assignee": None}, content_type=JSON, **manager_key)
     assert unassigned.status_code == 200 and unassigned.json()["assignee"] is None
+
+
+def test_a_team_longer_than_its_column_is_refused(client: Client, assigned: Case, manager_key: dict[str, str]) -> None:
+    """Case.team holds 100 characters: a longer team was a 500 on PostgreSQL."""
+    url = f"{BASE}/{assigned.reference}/assignment"
+    response = client.post(url, {"team": "t" * 101}, content_type=JSON, **manager_key)
+    assert response.status_code == 422 and response.json()["code"] == "team_too_long"
+    assert Case.objects.get(pk=assigned.pk).team == assigned.team

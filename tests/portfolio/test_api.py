@@ -146,6 +146,35 @@ def test_values_beyond_what_can_be_stored_or_dated_are_problems_not_500s(
         assert estimate.status_code == 422 and estimate.json()["errors"][0]["code"] == "invalid_date", estimate.content
 
 
+def test_text_longer_than_its_column_is_refused(
+    client: Client, district: Any, key_for: Any, make_programme: Any
+) -> None:
+    """Longer ids, names and option groups, scenario names and programme slugs were 500s on PostgreSQL."""
+    make_programme()
+    headers = key_for(district, Role.ANALYST)
+    url = f"{BASE}/ict-2027"
+    for field, length in (("id", 81), ("name", 201), ("option_group", 81)):
+        body = {"id": "new", "name": "New", "category": "data", field: "x" * length}
+        added = client.post(f"{url}/initiatives", body, content_type=JSON, **headers)
+        assert added.status_code == 422, added.content
+        assert added.json()["errors"][0] == {
+            "code": "too_long",
+            "message": added.json()["errors"][0]["message"],
+            "path": field,
+        }
+    changed = client.put(
+        f"{url}/initiatives/crm", {"name": "x" * 201, "category": "data"}, content_type=JSON, **headers
+    )
+    assert changed.status_code == 422 and changed.json()["errors"][0]["code"] == "too_long"
+    scenario = client.post(f"{url}/scenarios", {"name": "s" * 201}, content_type=JSON, **headers)
+    assert scenario.status_code == 422 and scenario.json()["code"] == "name_too_long"
+    upload = client.post(
+        BASE, {"slug": "p" * 81, "name": "P", "file": _file("p.xlsx", write_xlsx(PROGRAMME, ITEMS))}, **headers
+    )
+    assert upload.status_code == 422 and upload.json()["errors"][0]["path"] == "slug"
+    assert models.Initiative.objects.count() == 3 and not models.Scenario.objects.exists()
+
+
 def test_another_organisations_programme_is_never_visible(
     client: Client, district: Any, county: Any, key_for: Any, make_programme: Any, make_staff: Any
 ) -> None:

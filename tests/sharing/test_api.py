@@ -166,3 +166,10 @@ def test_a_bad_draft_is_refused_whole_with_stable_codes(client, county_key, trus
 def test_drafting_needs_the_agreements_scope(client, trust, trust_admin, county, blue_badge):
     _, caseworker = api_key_create(actor=trust_admin, organisation=trust, name="cw", scopes=[Role.CASEWORKER])
     assert draft(client, caseworker, agreement_body()).status_code == 403
+
+
+@pytest.mark.parametrize("field", ["agreement", "purpose", "case_reference"])
+def test_values_longer_than_the_access_log_keeps_are_refused(client, agreement, resident_case, trust_key, field):
+    """Each request is logged (AccessDecisionLog): a longer agreement or purpose was a 500 on PostgreSQL."""
+    response = ask(client, trust_key, {**body(agreement, resident_case), field: "x" * 41})
+    assert response.status_code == 422 and response.json()["errors"][0]["path"].endswith(field)

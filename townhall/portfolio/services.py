@@ -68,8 +68,8 @@ def _name_and_slug_errors(name: str, slug: str | None) -> list[FieldError]:
     errors = []
     if not name or len(name) > 200:
         errors.append(FieldError("name_required", "Enter a name of up to 200 characters", "name"))
-    if slug is not None and (not SLUG.fullmatch(slug) or slug in RESERVED_SLUGS):
-        message = "Enter a short name of lower case letters, numbers and hyphens, for example ict-2027"
+    if slug is not None and (not SLUG.fullmatch(slug) or slug in RESERVED_SLUGS or len(slug) > 80):
+        message = "Enter a short name of up to 80 lower case letters, numbers and hyphens, for example ict-2027"
         errors.append(FieldError("invalid_slug", message, "slug"))
     return errors
 
@@ -225,6 +225,8 @@ def scenario_create(
     name = name.strip()
     if not name:
         raise ValidationFailed("Give the scenario a name", code="name_required")
+    if len(name) > 200:
+        raise ValidationFailed("Give the scenario a name of up to 200 characters", code="name_too_long")
     for label, value in (("budget_cut", budget_cut), ("staff_cut", staff_cut)):
         if not 0 <= value <= 1:
             raise ValidationFailed(f"{label} must be a fraction from 0 to 1", code="invalid_fraction")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from django.http import HttpRequest
-from ninja import Header, Router, Schema
+from ninja import Field, Header, Router, Schema
 
 from townhall.cases.models import Case
 from townhall.core.api_auth import api_key_auth
@@ -80,9 +80,10 @@ def register(request: HttpRequest) -> list[AgreementOut]:
 
 
 class DataRequestIn(StrictSchema):
-    agreement: str
-    purpose: str
-    case_reference: str
+    # As long as the access log keeps them (AccessDecisionLog): longer was a 500 on PostgreSQL.
+    agreement: str = Field(max_length=40)
+    purpose: str = Field(max_length=40)
+    case_reference: str = Field(max_length=12)
     fields: list[str]
 
 
