@@ -6,6 +6,7 @@ import pytest
 
 from townhall.core.roles import Role
 from townhall.core.services.api_keys import api_key_create
+from townhall.sharing.models import AccessDecisionLog
 
 
 @pytest.fixture
@@ -173,3 +174,12 @@ def test_values_longer_than_the_access_log_keeps_are_refused(client, agreement, 
     """Each request is logged (AccessDecisionLog): a longer agreement or purpose was a 500 on PostgreSQL."""
     response = ask(client, trust_key, {**body(agreement, resident_case), field: "x" * 41})
     assert response.status_code == 422 and response.json()["errors"][0]["path"].endswith(field)
+
+
+def test_a_request_for_more_fields_than_any_agreement_names_is_refused_at_once(
+    client, agreement, resident_case, trust_key
+):
+    too_many = {**body(agreement, resident_case), "fields": [f"field_{i}" for i in range(201)]}
+    response = ask(client, trust_key, too_many)
+    assert response.status_code == 422 and response.json()["errors"][0]["code"] == "too_long"
+    assert not AccessDecisionLog.objects.exists()
