@@ -78,6 +78,26 @@ def test_an_unknown_case_and_a_non_party_look_the_same(client, agreement, reside
     assert unknown.json()["detail"] == not_party.json()["detail"]
 
 
+@pytest.mark.parametrize("agreement_ref", ["", "NO-SUCH-AGREEMENT"], ids=["not-a-party", "no-agreement"])
+def test_a_replayed_request_id_does_not_tell_an_outsider_that_a_case_exists(
+    client, agreement, resident_case, district, make_staff, agreement_ref
+):
+    """An unknown case is refused before anything is logged, so its Request-Id can be sent again and again;
+    a real case's refusal is logged with the id. A 409 on the second try told an outsider the case exists."""
+    admin = make_staff(district, Role.ORGANISATION_ADMIN)
+    _, outsider = api_key_create(actor=admin, organisation=district, name="Outsider", scopes=[Role.PARTNER_OFFICER])
+    real = {**body(agreement, resident_case), **({"agreement": agreement_ref} if agreement_ref else {})}
+    unknown = {**real, "case_reference": "HX7K-9M3T"}
+    answers = [
+        ask(client, outsider, b, request_id) for b, request_id in ((real, "req-probe-1"), (unknown, "req-probe-2"))
+    ]
+    answers += [
+        ask(client, outsider, b, request_id) for b, request_id in ((real, "req-probe-1"), (unknown, "req-probe-2"))
+    ]
+    assert [a.status_code for a in answers] == [403, 403, 403, 403]
+    assert len({(a.json()["code"], a.json()["detail"]) for a in answers}) == 1
+
+
 def test_a_key_without_the_sharing_scope_is_refused(client, agreement, resident_case, caseworker_key):
     response = ask(client, caseworker_key, body(agreement, resident_case))
     assert response.status_code == 403

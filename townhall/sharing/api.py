@@ -110,7 +110,7 @@ def data_request(
         raise ValidationFailed("Send a unique Request-Id header of 8 to 100 characters", code="request_id_required")
     case = Case.objects.select_related("organisation", "version__service").filter(reference=body.case_reference).first()
     if case is None:
-        raise PermissionDenied("No data can be shared for that request", code="access_denied")
+        raise PermissionDenied(policy.OUTSIDER_REFUSAL, code="access_denied")
     decision = access_decide(
         actor=key.user,
         requester=key.organisation,
@@ -123,10 +123,9 @@ def data_request(
     )
     if not decision.allowed:
         # Reasons help a party fix its request; an outsider learns nothing, not even that the case exists.
-        outsider = {policy.REASON_NO_AGREEMENT, policy.REASON_NOT_PARTY} & set(decision.reasons)
-        shown = [] if outsider else list(decision.reasons)
+        shown = [] if policy.OUTSIDER_REASONS & set(decision.reasons) else list(decision.reasons)
         raise PermissionDenied(
-            f"No data can be shared for that request{': ' + ', '.join(shown) if shown else ''}", code="access_denied"
+            f"{policy.OUTSIDER_REFUSAL}{': ' + ', '.join(shown) if shown else ''}", code="access_denied"
         )
     values: dict[str, object] = {}
     for name in decision.fields:
