@@ -26,31 +26,15 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from tests.catalogue.platform_support import small_source
-from tests.portfolio.conftest import ITEMS, PROGRAMME
-from townhall.cases.services import case_open
-from townhall.catalogue.services import definition_import
-from townhall.core.models import Organisation
-from townhall.core.roles import Role
-from townhall.core.services.api_keys import api_key_create
-from townhall.core.services.organisations import membership_grant, staff_create
-from townhall.portfolio.optimiser.files import write_xlsx
-from townhall.portfolio.runs import run_request
-from townhall.portfolio.services import programme_import
-
 app = get_wsgi_application()
 schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app)
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
-SCOPES: list[Role] = [r for r in Role if r is not Role.PLATFORM_ADMIN]
 
 
 @schemathesis.deserializer(*YAML_MEDIA_TYPES)
 def _yaml_is_text(ctx: Any, response: Any) -> str:
     """A definition's export is YAML text (its schema says a string): check it as the text it is."""
     return str(response.content.decode("utf-8"))
-
-
-ANSWERS = {"location": "Behind the shops", "email": "resident@example.test"}
 
 
 @pytest.fixture
@@ -61,42 +45,6 @@ def connection_kept() -> Iterator[None]:
     yield
     request_started.connect(close_old_connections)
     request_finished.connect(close_old_connections)
-
-
-@pytest.fixture
-def organisation_rows(district: Organisation) -> dict[str, Any]:
-    """A key with every scope, and the district's rows that the API's paths can name."""
-    version = definition_import(
-        actor=None, organisation=district, source=small_source(), filename="x.yaml", publish=True
-    )
-    admin = staff_create(username="keyadmin", email="keyadmin@example.test", password="correct horse battery staple")
-    membership_grant(actor=None, organisation=district, user=admin, role=Role.ORGANISATION_ADMIN)
-    membership_grant(actor=None, organisation=district, user=admin, role=Role.ANALYST)
-    key, secret = api_key_create(actor=admin, organisation=district, name="fuzz", scopes=SCOPES)
-    case = case_open(organisation=district, version=version, answers=ANSWERS, channel="online", actor=None)
-    programme = programme_import(
-        actor=admin,
-        organisation=district,
-        slug="ict-2027",
-        name="ICT",
-        filename="p.xlsx",
-        data=write_xlsx(PROGRAMME, ITEMS),
-    )
-    run = run_request(actor=admin, programme=programme)
-    return {
-        "secret": secret,
-        "path": {
-            "reference": case.reference,
-            "case_reference": case.reference,
-            "organisation_code": district.code,
-            "service_slug": version.service.slug,
-            "number": version.number,
-            "slug": programme.slug,
-            "code": ITEMS[0].id,
-            "run_id": run.pk,
-            "prefix": key.prefix,
-        },
-    }
 
 
 @pytest.mark.slow
