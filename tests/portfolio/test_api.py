@@ -9,7 +9,12 @@ from django.test import Client
 from townhall.core.models import AuditEvent
 from townhall.core.roles import Role
 from townhall.portfolio import models
-from townhall.portfolio.optimiser.files import read_initiatives_csv, write_xlsx
+from townhall.portfolio.optimiser.files import (
+    read_initiatives_csv,
+    write_initiatives_csv,
+    write_programme_csv,
+    write_xlsx,
+)
 
 from .conftest import ITEMS, PROGRAMME
 
@@ -85,6 +90,18 @@ def test_import_edit_scenario_solve_compare_and_export(client: Client, district:
     assert exported.status_code == 200 and exported["Content-Type"].startswith("text/csv")
     assert [i.id for i in read_initiatives_csv(exported.content.decode())][-1] == "chatbot"
     assert client.get(f"{BASE}/ict-2027/export", {"format": "pdf"}, **headers).json()["code"] == "unsupported_format"
+
+
+def test_a_programme_is_imported_from_its_two_csv_files(client: Client, district: Any, key_for: Any) -> None:
+    """The settings CSV is the second file of the form; it was a query parameter, so no CSV import could work."""
+    headers = key_for(district, Role.ANALYST)
+    files = {
+        "file": _file("initiatives.csv", write_initiatives_csv(ITEMS).encode()),
+        "programme_file": _file("programme.csv", write_programme_csv(PROGRAMME).encode()),
+    }
+    upload = client.post(BASE, {"slug": "from-csv", "name": "From CSV", **files}, **headers)
+    assert upload.status_code == 201, upload.content
+    assert upload.json()["initiatives"] == 3 and upload.json()["horizon_years"] == PROGRAMME.horizon_years
 
 
 def test_bad_input_gets_problems_with_stable_codes(

@@ -82,7 +82,7 @@ def programme_import(
     slug: Form[str],
     name: Form[str],
     file: File[UploadedFile],
-    programme_file: File[UploadedFile] | None = None,
+    programme_file: File[UploadedFile | None] = None,
 ) -> Status:
     programme = services.programme_import(
         actor=actor_of(request),
