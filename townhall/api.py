@@ -2,14 +2,30 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
+from townhall.api_openapi import document_problems
+from townhall.api_parser import StrictJsonParser
+from townhall.core.api_schemas import ProblemOut
 from townhall.core.errors import FieldError, Problem, TownhallError
+from townhall.core.views.errors import problem_response as problem_document
 
-api = NinjaAPI(
+
+class TownhallAPI(NinjaAPI):
+    def get_openapi_schema(self, *, path_prefix: str | None = None, path_params: Any = None) -> Any:
+        schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        schema.setdefault("components", {}).setdefault("schemas", {}).setdefault(
+            "ProblemOut", ProblemOut.model_json_schema()
+        )
+        return document_problems(schema)
+
+
+api = TownhallAPI(
     title="Townhall API",
     version="1",
     description=(
@@ -18,11 +34,13 @@ api = NinjaAPI(
         "Errors are RFC 9457 problem documents whose `code` is stable."
     ),
     urls_namespace="api",
+    parser=StrictJsonParser(),
 )
 
 
 def problem_response(request: HttpRequest, problem: Problem) -> HttpResponse:
-    return api.create_response(request, problem.as_dict(), status=problem.status)
+    """Every refusal is an RFC 9457 document served as application/problem+json."""
+    return problem_document(problem)
 
 
 @api.exception_handler(TownhallError)
@@ -62,6 +80,8 @@ def on_not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
 
 @api.exception_handler(HttpError)
 def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    if isinstance(exc.__cause__, TownhallError):  # django-ninja wraps what the body parser raised in a 400
+        return problem_response(request, Problem.from_error(exc.__cause__))
     return problem_response(request, Problem(exc.status_code, f"http_{exc.status_code}", str(exc), str(exc)))
 
 

@@ -86,3 +86,11 @@ def test_api_needs_a_key(client: Client, open_case) -> None:
     case = open_case()
     assert client.get(BASE).status_code == 401
     assert client.get(f"{BASE}/{case.reference}").status_code == 401
+
+
+@pytest.mark.parametrize("offset", [2**31, 2**63, 10**30])
+def test_an_offset_beyond_the_databases_integers_is_a_problem_not_a_500(
+    client: Client, county, key_for, offset
+) -> None:
+    response = client.get(BASE, {"offset": offset}, **key_for(county, Role.CASEWORKER))
+    assert response.status_code == 422 and response.json()["errors"][0]["path"].endswith("offset")

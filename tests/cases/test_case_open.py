@@ -135,3 +135,16 @@ def test_resident_status_is_the_same_for_unknown_and_wrong_email(county, blue_ba
         errors.append((caught.value.code, caught.value.detail))
     assert len(set(errors)) == 1
     assert Case.objects.count() == 1
+
+
+def test_a_name_longer_than_the_case_column_is_kept_whole_in_the_answers(open_case) -> None:
+    """The case's name columns are copies for the work queue: a longer name was a 500 on PostgreSQL."""
+    case = open_case(full_name="A" * 5000)
+    assert case.resident_name == "A" * 200 and len(case.name_search) <= 200
+    assert Case.objects.get(pk=case.pk).answers["full_name"] == "A" * 5000
+
+
+def test_an_email_longer_than_an_address_can_be_is_refused(open_case) -> None:
+    with pytest.raises(ValidationFailed) as refused:
+        open_case(email="a@" + "b" * 300 + ".test")
+    assert refused.value.code == "resident_email_invalid"

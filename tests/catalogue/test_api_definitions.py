@@ -60,7 +60,7 @@ def test_get_the_newest_or_a_version_by_number(client: Client, published):
     missing = client.get(f"{BASE}/E07000901/report-fly-tipping", {"version": 7})
     assert missing.status_code == 404
     assert missing.json()["code"] == "definition_not_found"
-    assert missing.headers["Content-Type"].startswith("application/json")
+    assert missing.headers["Content-Type"] == "application/problem+json"
     nobody = client.get(f"{BASE}/E99999999/report-fly-tipping", {"version": 1})
     assert nobody.json()["code"] == "organisation_not_found"
 
@@ -82,6 +82,17 @@ def test_another_organisations_draft_is_404(client: Client, district, county_dra
         anonymous = client.get(f"{BASE}/E10000901/secret-plan{path}", {"version": 1})
         assert anonymous.status_code == 404
     assert client.get(f"{BASE}/E10000901/secret-plan").status_code == 404
+
+
+@pytest.mark.parametrize("bearer", [{}, {"HTTP_AUTHORIZATION": "Bearer th_not-a-key"}], ids=["no-key", "bad-key"])
+def test_a_staff_session_without_a_key_does_not_see_drafts(client: Client, county, county_draft, make_staff, bearer):
+    """The API acts only for API keys: a browser's staff session (here not even past its second factor) is
+    nobody to it, as the module says: drafts are seen only with a key of their own organisation."""
+    client.force_login(make_staff(county, Role.SERVICE_DESIGNER, Role.ORGANISATION_ADMIN))
+    for path in ("", "/export"):
+        response = client.get(f"{BASE}/E10000901/secret-plan{path}", {"version": 1}, **bearer)
+        assert response.status_code == 404, response.content[:200]
+        assert response.json()["code"] == "definition_not_found"
 
 
 def test_an_organisations_own_key_sees_its_draft(client: Client, county, county_draft, make_staff):

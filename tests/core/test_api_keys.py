@@ -35,7 +35,7 @@ def test_a_revoked_key_gets_401_unauthenticated(admin, district):
     response = _call("get", "/api/v1/me", secret)
     assert response.status_code == 401
     assert response.json()["code"] == "unauthenticated"
-    assert response["Content-Type"].startswith("application/json")
+    assert response["Content-Type"] == "application/problem+json"
 
 
 def test_keys_are_hashed_at_rest(admin, district):
@@ -166,3 +166,12 @@ def test_a_remembered_key_is_read_once_and_gives_each_request_its_own_copy(admin
         second = api_key_authenticate(secret)
         assert second is not None and roles_in(second.user, second.organisation) == {Role.CASEWORKER}
     assert second == first and second is not first and second.organisation is not first.organisation
+
+
+@pytest.mark.parametrize("name", ["", "   ", "k" * 121])
+def test_a_key_name_must_fit_its_column(admin, district, name):
+    """ApiKey.name holds 120 characters: a longer one was a 500 on PostgreSQL."""
+    _, secret = api_key_create(actor=admin, organisation=district, name="Admin", scopes=[Role.ORGANISATION_ADMIN])
+    response = _call("post", "/api/v1/api-keys", secret, {"name": name, "scopes": ["caseworker"]})
+    assert response.status_code == 422 and response.json()["code"] == "api_key_name_invalid"
+    assert ApiKey.objects.filter(organisation=district).count() == 1

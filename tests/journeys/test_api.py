@@ -131,3 +131,16 @@ def test_a_key_without_the_assisted_digital_scope_is_refused(
 def test_fee_services_cannot_be_submitted_without_payment(client: Client, bulky_waste: Any, api_key: str) -> None:
     response = post(client, api_key, {"service": "bulky-waste-collection", "answers": {}})
     assert response.status_code == 422
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("email", ["not-an-email", "x" * 5000, "a@" + "b" * 300 + ".test"])
+def test_a_resident_email_that_is_not_an_address_is_refused(
+    client: Client, everything: Any, api_key: str, email: str
+) -> None:
+    response = post(
+        client, api_key, {"service": "everything-form", "answers": EVERYTHING_ANSWERS, "resident_email": email}
+    )
+    assert response.status_code == 422, response.content
+    assert response.json()["code"] == "resident_email_invalid"
+    assert not Case.objects.exists()

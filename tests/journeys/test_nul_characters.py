@@ -81,3 +81,25 @@ def test_a_page_form_field_with_nul_gets_the_400_page(client: Client, everything
     assert "Sorry, there is a problem with your request" in response.content.decode()
     assert client.get("/services/?q=bins%00").status_code == 400
     assert client.get("/services/?q=bins").status_code == 200
+
+
+def test_an_api_form_field_with_nul_is_a_problem(client: Client, district: Any, make_staff: Any) -> None:
+    """The portfolio's import is a multipart form under /api/: its fields reached PostgreSQL, a 500."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from tests.portfolio.conftest import ITEMS, PROGRAMME
+    from townhall.portfolio.models import Programme
+    from townhall.portfolio.optimiser.files import write_xlsx
+
+    secret = new_key(make_staff, district, Role.ANALYST)
+    for name in ("ICT\x002027", "\x00"):
+        upload = SimpleUploadedFile("p.xlsx", write_xlsx(PROGRAMME, ITEMS))
+        response = client.post(
+            "/api/v1/portfolio/programmes",
+            {"slug": "ict-2027", "name": name, "file": upload},
+            HTTP_AUTHORIZATION=f"Bearer {secret}",
+        )
+        assert response.status_code == 400, response.content
+        assert response["Content-Type"] == "application/problem+json"
+        assert response.json()["code"] == "nul_character"
+    assert not Programme.objects.exists()

@@ -92,6 +92,17 @@ def test_notify_callback_unknown_reference_or_id_is_404(client: Client, tokens: 
     assert callback(client, {**payload, "id": "someone-elses-id"}).status_code == 404
 
 
+@pytest.mark.parametrize("completed_at", ["not a date", "2026-13-45T00:00:00Z", "9" * 40])
+def test_notify_callback_with_an_unreadable_time_is_a_problem_not_a_500(
+    client: Client, tokens: Any, accepted: Notification, completed_at: str
+) -> None:
+    response = callback(client, {**notify_payload(accepted, "delivered"), "completed_at": completed_at})
+    assert response.status_code == 422, response.content
+    assert response.json()["code"] == "invalid_completed_at"
+    accepted.refresh_from_db()
+    assert accepted.status == Status.SENDING
+
+
 def test_inbound_webhook_stores_the_message(client: Client, tokens: Any, accepted: Notification) -> None:
     raw = mail(subject="Re: HX7K-9M3T", body="thanks")
     response = client.post(

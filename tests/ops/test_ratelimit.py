@@ -40,6 +40,7 @@ def test_the_api_answers_a_problem_with_a_stable_code_and_retry_after(client: Cl
     body = response.json()
     assert body["code"] == "rate_limited" and body["status"] == 429 and body["title"] == "Too many requests"
     assert 1 <= int(response["Retry-After"]) <= 65
+    assert response["Content-Type"] == "application/problem+json"
 
 
 @pytest.mark.django_db

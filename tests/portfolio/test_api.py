@@ -9,7 +9,12 @@ from django.test import Client
 from townhall.core.models import AuditEvent
 from townhall.core.roles import Role
 from townhall.portfolio import models
-from townhall.portfolio.optimiser.files import read_initiatives_csv, write_xlsx
+from townhall.portfolio.optimiser.files import (
+    read_initiatives_csv,
+    write_initiatives_csv,
+    write_programme_csv,
+    write_xlsx,
+)
 
 from .conftest import ITEMS, PROGRAMME
 
@@ -87,6 +92,18 @@ def test_import_edit_scenario_solve_compare_and_export(client: Client, district:
     assert client.get(f"{BASE}/ict-2027/export", {"format": "pdf"}, **headers).json()["code"] == "unsupported_format"
 
 
+def test_a_programme_is_imported_from_its_two_csv_files(client: Client, district: Any, key_for: Any) -> None:
+    """The settings CSV is the second file of the form; it was a query parameter, so no CSV import could work."""
+    headers = key_for(district, Role.ANALYST)
+    files = {
+        "file": _file("initiatives.csv", write_initiatives_csv(ITEMS).encode()),
+        "programme_file": _file("programme.csv", write_programme_csv(PROGRAMME).encode()),
+    }
+    upload = client.post(BASE, {"slug": "from-csv", "name": "From CSV", **files}, **headers)
+    assert upload.status_code == 201, upload.content
+    assert upload.json()["initiatives"] == 3 and upload.json()["horizon_years"] == PROGRAMME.horizon_years
+
+
 def test_bad_input_gets_problems_with_stable_codes(
     client: Client, district: Any, key_for: Any, make_programme: Any
 ) -> None:
@@ -121,6 +138,58 @@ def test_bad_input_gets_problems_with_stable_codes(
     assert client.get(f"{BASE}/ict-2027/runs/999999", **headers).json()["code"] == "run_not_found"
     upload = client.post(BASE, {"slug": "bad", "name": "Bad", "file": _file("plan.pdf", b"%PDF")}, **headers)
     assert upload.status_code == 422 and upload.json()["code"] == "unsupported_file"
+
+
+def test_values_beyond_what_can_be_stored_or_dated_are_problems_not_500s(
+    client: Client, district: Any, key_for: Any, make_programme: Any
+) -> None:
+    make_programme()
+    headers = key_for(district, Role.ANALYST)
+    url = f"{BASE}/ict-2027"
+    for seed in (2**31, -(2**31) - 1, 10**30):
+        run = client.post(f"{url}/runs", {"kind": "sensitivity", "runs": 2, "seed": seed}, content_type=JSON, **headers)
+        assert run.status_code == 422 and run.json()["errors"][0]["code"] == "invalid_seed", run.content
+    assert not models.Run.objects.exists()
+    for day in ("9999-12-31", "0001-01-01"):
+        changed = client.patch(url, {"starts_on": day}, content_type=JSON, **headers)
+        assert changed.status_code == 422 and changed.json()["errors"][0]["path"] == "starts_on", changed.content
+    assert client.post(f"{url}/runs", {}, content_type=JSON, **headers).status_code == 201
+    assert client.get(f"{url}/benefits", **headers).status_code == 200
+    shift = {"service": "report-missed-bin", "from_channel": "phone", "to_channel": "online", "shift": 0.5}
+    for start, end in (("2024-01-01", "9999-12-31"), ("0001-01-01", "2024-01-01")):
+        estimate = client.post(
+            f"{url}/initiatives/crm/channel-shift", {**shift, "start": start, "end": end}, content_type=JSON, **headers
+        )
+        assert estimate.status_code == 422 and estimate.json()["errors"][0]["code"] == "invalid_date", estimate.content
+
+
+def test_text_longer_than_its_column_is_refused(
+    client: Client, district: Any, key_for: Any, make_programme: Any
+) -> None:
+    """Longer ids, names and option groups, scenario names and programme slugs were 500s on PostgreSQL."""
+    make_programme()
+    headers = key_for(district, Role.ANALYST)
+    url = f"{BASE}/ict-2027"
+    for field, length in (("id", 81), ("name", 201), ("option_group", 81)):
+        body = {"id": "new", "name": "New", "category": "data", field: "x" * length}
+        added = client.post(f"{url}/initiatives", body, content_type=JSON, **headers)
+        assert added.status_code == 422, added.content
+        assert added.json()["errors"][0] == {
+            "code": "too_long",
+            "message": added.json()["errors"][0]["message"],
+            "path": field,
+        }
+    changed = client.put(
+        f"{url}/initiatives/crm", {"name": "x" * 201, "category": "data"}, content_type=JSON, **headers
+    )
+    assert changed.status_code == 422 and changed.json()["errors"][0]["code"] == "too_long"
+    scenario = client.post(f"{url}/scenarios", {"name": "s" * 201}, content_type=JSON, **headers)
+    assert scenario.status_code == 422 and scenario.json()["code"] == "name_too_long"
+    upload = client.post(
+        BASE, {"slug": "p" * 81, "name": "P", "file": _file("p.xlsx", write_xlsx(PROGRAMME, ITEMS))}, **headers
+    )
+    assert upload.status_code == 422 and upload.json()["errors"][0]["path"] == "slug"
+    assert models.Initiative.objects.count() == 3 and not models.Scenario.objects.exists()
 
 
 def test_another_organisations_programme_is_never_visible(

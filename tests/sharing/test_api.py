@@ -6,6 +6,7 @@ import pytest
 
 from townhall.core.roles import Role
 from townhall.core.services.api_keys import api_key_create
+from townhall.sharing.models import AccessDecisionLog
 
 
 @pytest.fixture
@@ -75,6 +76,26 @@ def test_an_unknown_case_and_a_non_party_look_the_same(client, agreement, reside
     not_party = ask(client, outsider, body(agreement, resident_case), "req-outsider-2")
     assert unknown.status_code == not_party.status_code == 403
     assert unknown.json()["detail"] == not_party.json()["detail"]
+
+
+@pytest.mark.parametrize("agreement_ref", ["", "NO-SUCH-AGREEMENT"], ids=["not-a-party", "no-agreement"])
+def test_a_replayed_request_id_does_not_tell_an_outsider_that_a_case_exists(
+    client, agreement, resident_case, district, make_staff, agreement_ref
+):
+    """An unknown case is refused before anything is logged, so its Request-Id can be sent again and again;
+    a real case's refusal is logged with the id. A 409 on the second try told an outsider the case exists."""
+    admin = make_staff(district, Role.ORGANISATION_ADMIN)
+    _, outsider = api_key_create(actor=admin, organisation=district, name="Outsider", scopes=[Role.PARTNER_OFFICER])
+    real = {**body(agreement, resident_case), **({"agreement": agreement_ref} if agreement_ref else {})}
+    unknown = {**real, "case_reference": "HX7K-9M3T"}
+    answers = [
+        ask(client, outsider, b, request_id) for b, request_id in ((real, "req-probe-1"), (unknown, "req-probe-2"))
+    ]
+    answers += [
+        ask(client, outsider, b, request_id) for b, request_id in ((real, "req-probe-1"), (unknown, "req-probe-2"))
+    ]
+    assert [a.status_code for a in answers] == [403, 403, 403, 403]
+    assert len({(a.json()["code"], a.json()["detail"]) for a in answers}) == 1
 
 
 def test_a_key_without_the_sharing_scope_is_refused(client, agreement, resident_case, caseworker_key):
@@ -166,3 +187,19 @@ def test_a_bad_draft_is_refused_whole_with_stable_codes(client, county_key, trus
 def test_drafting_needs_the_agreements_scope(client, trust, trust_admin, county, blue_badge):
     _, caseworker = api_key_create(actor=trust_admin, organisation=trust, name="cw", scopes=[Role.CASEWORKER])
     assert draft(client, caseworker, agreement_body()).status_code == 403
+
+
+@pytest.mark.parametrize("field", ["agreement", "purpose", "case_reference"])
+def test_values_longer_than_the_access_log_keeps_are_refused(client, agreement, resident_case, trust_key, field):
+    """Each request is logged (AccessDecisionLog): a longer agreement or purpose was a 500 on PostgreSQL."""
+    response = ask(client, trust_key, {**body(agreement, resident_case), field: "x" * 41})
+    assert response.status_code == 422 and response.json()["errors"][0]["path"].endswith(field)
+
+
+def test_a_request_for_more_fields_than_any_agreement_names_is_refused_at_once(
+    client, agreement, resident_case, trust_key
+):
+    too_many = {**body(agreement, resident_case), "fields": [f"field_{i}" for i in range(201)]}
+    response = ask(client, trust_key, too_many)
+    assert response.status_code == 422 and response.json()["errors"][0]["code"] == "too_long"
+    assert not AccessDecisionLog.objects.exists()

@@ -18,13 +18,15 @@ from townhall.cases.selectors.status import case_status_for_resident
 from townhall.cases.services import case_assign, case_note_add, case_transition
 from townhall.cases.workflow import available_transitions
 from townhall.core.api_auth import actor_of, api_key_auth
-from townhall.core.errors import ValidationFailed
+from townhall.core.api_schemas import ProblemOut, StrictSchema
+from townhall.core.errors import FieldError, ValidationFailed
 from townhall.core.models import ApiKey, Organisation
 from townhall.core.permissions import roles_in
 
 router = Router(tags=["cases"])
 
 MAX_LIMIT = 100
+MAX_OFFSET = 2**31 - 1  # offset + limit must fit the databases' integers: 2**63 was a 500
 
 
 def _organisation(request: HttpRequest) -> Organisation:
@@ -93,15 +95,15 @@ class CaseListQuery(Schema):
     q: str = Field("", description="A reference, part of a name, or the start of a postcode")
     sort: str = Field("newest", description=f"One of {', '.join(SORTS)}")
     limit: int = Field(25, ge=1, le=MAX_LIMIT)
-    offset: int = Field(0, ge=0)
+    offset: int = Field(0, ge=0, le=MAX_OFFSET)
 
 
-class TransitionIn(Schema):
+class TransitionIn(StrictSchema):
     transition: str
     reason: str = ""
 
 
-class NoteIn(Schema):
+class NoteIn(StrictSchema):
     text: str
 
 
@@ -111,12 +113,12 @@ class NoteOut(Schema):
     text: str
 
 
-class AssignIn(Schema):
-    assignee: str | None = Field(None, description="A username, or null to unassign")
-    team: str | None = None
+class AssignIn(StrictSchema):
+    assignee: str | None = Field(None, description="A username, or null to unassign; left out, it stays as it is")
+    team: str | None = Field(None, description="The team; left out, it stays as it is")
 
 
-class StatusIn(Schema):
+class StatusIn(StrictSchema):
     reference: str = Field(..., max_length=20)
     email: str = Field(..., max_length=320)
     language: str = Field("en", pattern="^(en|cy)$")
@@ -222,7 +224,9 @@ def get_case(request: HttpRequest, reference: str) -> dict[str, Any]:
     return _detail(case, actor_of(request))
 
 
-@router.post("/{reference}/transitions", response=CaseOut, auth=api_key_auth, summary="Take a decision")
+@router.post(
+    "/{reference}/transitions", response={200: CaseOut, 409: ProblemOut}, auth=api_key_auth, summary="Take a decision"
+)
 def transition(request: HttpRequest, reference: str, data: TransitionIn) -> dict[str, Any]:
     actor = actor_of(request)
     case = case_get(organisation=_organisation(request), actor=actor, reference=reference)
@@ -242,6 +246,14 @@ def assign(request: HttpRequest, reference: str, data: AssignIn) -> dict[str, An
     actor = actor_of(request)
     organisation = _organisation(request)
     case = case_get(organisation=organisation, actor=actor, reference=reference)
+    if not data.model_fields_set:
+        raise ValidationFailed(
+            "Send an assignee, a team or both",
+            code="assignment_empty",
+            errors=[FieldError("assignment_empty", "Send an assignee (null to unassign), a team or both", "assignee")],
+        )
+    if "assignee" not in data.model_fields_set:  # a move to another team only: whoever has the case keeps it
+        return _detail(case_assign(case=case, assignee=case.assignee, actor=actor, team=data.team), actor)
     assignee = None
     if data.assignee:
         assignee = (

@@ -15,6 +15,7 @@ from ninja import Router, Schema, Status
 from townhall.catalogue import selectors, services
 from townhall.catalogue.models import DefinitionVersion
 from townhall.core.api_auth import actor_of, api_key_auth
+from townhall.core.api_schemas import ProblemOut, StrictSchema
 from townhall.core.errors import NotFound
 from townhall.core.models import ApiKey, Organisation
 
@@ -27,17 +28,6 @@ def _anonymous(request: HttpRequest) -> bool:
 
 
 public_or_key = [api_key_auth, _anonymous]
-
-
-class ProblemOut(Schema):
-    """An RFC 9457 problem; ``code`` is stable."""
-
-    type: str
-    status: int
-    code: str
-    title: str
-    detail: str
-    errors: list[dict[str, Any]]
 
 
 # Added to the key's own requirement: the empty one says a key is optional here.
@@ -72,7 +62,7 @@ class DefinitionOut(DefinitionSummaryOut):
     document: dict[str, Any]
 
 
-class DefinitionUploadIn(Schema):
+class DefinitionUploadIn(StrictSchema):
     source: str
     filename: str = "definition.yaml"
     publish: bool = False

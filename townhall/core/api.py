@@ -8,6 +8,7 @@ from django.http import HttpRequest
 from ninja import Router, Schema
 
 from townhall.core.api_auth import actor_of, api_key_auth
+from townhall.core.api_schemas import StrictSchema
 from townhall.core.errors import FieldError, ValidationFailed
 from townhall.core.models import ApiKey, Organisation
 from townhall.core.permissions import roles_in
@@ -59,7 +60,7 @@ class ApiKeyOut(Schema):
     revoked_at: datetime | None
 
 
-class ApiKeyIn(Schema):
+class ApiKeyIn(StrictSchema):
     name: str
     scopes: list[str]
 

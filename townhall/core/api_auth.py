@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib.auth.models import AnonymousUser
 from django.http import HttpRequest
 from ninja.security import HttpBearer
 
@@ -25,5 +26,12 @@ api_key_auth = ApiKeyAuth()
 
 
 def actor_of(request: HttpRequest) -> Any:
-    """The actor for a request: the API key's service user, or the signed-in member of staff."""
-    return request.user
+    """The actor for an API request: the API key's service user, else nobody.
+
+    Never the browser's signed-in member of staff: the API authenticates keys only, and a staff session
+    (perhaps not yet past its second factor) must not reach drafts through an endpoint a key is optional on.
+    """
+    key = getattr(request, "auth", None)
+    if isinstance(key, ApiKey):
+        return key.user
+    return AnonymousUser()

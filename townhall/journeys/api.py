@@ -8,12 +8,13 @@ from django.http import HttpRequest, HttpResponse
 from ninja import Field, Router, Schema, Status
 
 from townhall.core.api_auth import actor_of, api_key_auth
+from townhall.core.api_schemas import ProblemOut, StrictSchema
 from townhall.core.models import ApiKey
 
 router = Router(tags=["submissions"])
 
 
-class SubmissionIn(Schema):
+class SubmissionIn(StrictSchema):
     service: str = Field(description="The service's definition id, such as report-missed-bin")
     version: int | None = Field(None, description="A published version number; the newest when left out")
     answers: dict[str, Any] = Field(description="Question id → answer, as the definition describes")
@@ -32,7 +33,7 @@ class SubmissionOut(Schema):
 
 @router.post(
     "",
-    response={201: SubmissionOut},
+    response={201: SubmissionOut, 404: ProblemOut, 409: ProblemOut},
     auth=api_key_auth,
     summary="Send a submission to a published service (opens a case)",
     description=(

@@ -13,6 +13,7 @@ from ninja import File, Form, Query, Router, Status
 from ninja.files import UploadedFile
 
 from townhall.core.api_auth import actor_of, api_key_auth
+from townhall.core.api_schemas import ProblemOut
 from townhall.core.errors import ValidationFailed
 from townhall.core.models import ApiKey, Organisation
 from townhall.portfolio import benefits, models, runs, selectors, services
@@ -73,7 +74,7 @@ def programme_list(request: HttpRequest) -> list[ProgrammeOut]:
 
 @router.post(
     "/programmes",
-    response={201: ProgrammeOut},
+    response={201: ProgrammeOut, 409: ProblemOut},
     summary="Import a programme from an XLSX workbook, or an initiatives CSV plus a programme settings CSV",
 )
 def programme_import(
@@ -81,7 +82,7 @@ def programme_import(
     slug: Form[str],
     name: Form[str],
     file: File[UploadedFile],
-    programme_file: File[UploadedFile] | None = None,
+    programme_file: File[UploadedFile | None] = None,
 ) -> Status:
     programme = services.programme_import(
         actor=actor_of(request),
@@ -138,13 +139,19 @@ def initiative_list(request: HttpRequest, slug: str) -> list[InitiativeOut]:
     return [_initiative_out(i) for i in selectors.initiative_list(programme=programme, actor=actor_of(request))]
 
 
-@router.post("/programmes/{slug}/initiatives", response={201: InitiativeOut}, summary="Add an initiative")
+@router.post(
+    "/programmes/{slug}/initiatives", response={201: InitiativeOut, 409: ProblemOut}, summary="Add an initiative"
+)
 def initiative_create(request: HttpRequest, slug: str, data: InitiativeIn) -> Status:
     row = services.initiative_save(actor=actor_of(request), programme=_programme(request, slug), fields=data.cells())
     return Status(201, _initiative_out(row))
 
 
-@router.put("/programmes/{slug}/initiatives/{code}", response=InitiativeOut, summary="Replace an initiative's details")
+@router.put(
+    "/programmes/{slug}/initiatives/{code}",
+    response={200: InitiativeOut, 409: ProblemOut},
+    summary="Replace an initiative's details",
+)
 def initiative_update(request: HttpRequest, slug: str, code: str, data: InitiativeIn) -> InitiativeOut:
     row = services.initiative_save(
         actor=actor_of(request), programme=_programme(request, slug), fields=data.cells(), code=code
@@ -222,7 +229,7 @@ def scenario_list(request: HttpRequest, slug: str) -> list[ScenarioOut]:
 
 @router.post(
     "/programmes/{slug}/scenarios",
-    response={201: ScenarioOut},
+    response={201: ScenarioOut, 409: ProblemOut},
     summary="Create a named scenario (never edited afterwards: create another to change it)",
 )
 def scenario_create(request: HttpRequest, slug: str, data: ScenarioIn) -> Status:

@@ -30,6 +30,7 @@ from townhall.portfolio.optimiser.benefits import (
     months_covered,
     year_bounds,
 )
+from townhall.portfolio.services import FIRST_YEAR, LAST_YEAR
 
 CHANNELS = measures.CHANNELS
 
@@ -72,6 +73,9 @@ def channel_shift_estimate(
         errors.append(FieldError("invalid_shift", "The expected shift is a fraction from 0 to 1", "shift"))
     if end < start:
         errors.append(FieldError("invalid_period", "The measured period cannot end before it starts", "end"))
+    for field, day in (("start", start), ("end", end)):
+        if not FIRST_YEAR <= day.year <= LAST_YEAR:
+            errors.append(FieldError("invalid_date", f"Give a date from {FIRST_YEAR} to {LAST_YEAR}", field))
     if not service_slug.strip():
         errors.append(FieldError("service_required", "Name the service whose contacts shift", "service"))
     if errors:

@@ -22,6 +22,7 @@ from townhall.portfolio.optimiser.scenarios import apply_scenario, sensitivity
 SYNC_MAX_INITIATIVES = 60
 SYNC_MAX_SENSITIVITY_WORK = 600  # initiatives × runs
 MAX_SENSITIVITY_RUNS = 500
+SEED_MIN, SEED_MAX = -(2**31), 2**31 - 1  # Run.seed is an IntegerField: a larger seed was a 500 when stored
 
 
 def _is_small(run: models.Run, initiatives: int) -> bool:
@@ -46,6 +47,8 @@ def run_request(
         errors.append(FieldError("invalid_kind", "Choose plan or sensitivity", "kind"))
     if kind == models.RunKind.SENSITIVITY and not 2 <= runs <= MAX_SENSITIVITY_RUNS:
         errors.append(FieldError("invalid_runs", f"Run from 2 to {MAX_SENSITIVITY_RUNS} times", "runs"))
+    if not SEED_MIN <= seed <= SEED_MAX:
+        errors.append(FieldError("invalid_seed", f"The seed is a whole number from {SEED_MIN} to {SEED_MAX}", "seed"))
     if scenario is not None and scenario.programme_id != programme.pk:
         errors.append(FieldError("scenario_not_found", "No such scenario in this programme", "scenario"))
     if errors:

@@ -6,6 +6,7 @@ from datetime import date, datetime
 
 from ninja import Schema
 
+from townhall.core.api_schemas import StrictSchema
 from townhall.portfolio.optimiser.tables import Cell
 
 
@@ -19,11 +20,11 @@ class ProgrammeOut(Schema):
     scenarios: list[str]
 
 
-class ProgrammeChangeIn(Schema):
+class ProgrammeChangeIn(StrictSchema):
     starts_on: date | None
 
 
-class InitiativeIn(Schema):
+class InitiativeIn(StrictSchema):
     id: str = ""
     name: str
     category: str
@@ -81,12 +82,12 @@ class InitiativeOut(Schema):
     status: StatusOut | None
 
 
-class StatusIn(Schema):
+class StatusIn(StrictSchema):
     rag: str
     note: str
 
 
-class ChannelShiftIn(Schema):
+class ChannelShiftIn(StrictSchema):
     service: str
     from_channel: str
     to_channel: str
@@ -111,7 +112,7 @@ class ChannelShiftOut(Schema):
     applied: bool
 
 
-class ScenarioIn(Schema):
+class ScenarioIn(StrictSchema):
     name: str
     budget_cut: float = 0.0
     target_change: float = 0.0
@@ -178,7 +179,7 @@ class SensitivityOut(Schema):
     statuses: dict[str, int]
 
 
-class RunIn(Schema):
+class RunIn(StrictSchema):
     scenario: str | None = None
     kind: str = "plan"
     runs: int = 50

@@ -27,6 +27,9 @@ from townhall.portfolio.optimiser.tables import (
 )
 
 MAX_FILE_BYTES = 5 * 1024 * 1024
+# The years a programme's dates may fall in: every programme year, and the baseline year before it, is then a
+# date Python and the databases can hold (9999-12-31 made the benefits view a 500).
+FIRST_YEAR, LAST_YEAR = 1990, 2200
 SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 RESERVED_SLUGS = frozenset({"new"})  # the address of the blank programme form
 # The optimiser's checks name a setting loosely, or not at all; the settings form names the field.
@@ -65,8 +68,8 @@ def _name_and_slug_errors(name: str, slug: str | None) -> list[FieldError]:
     errors = []
     if not name or len(name) > 200:
         errors.append(FieldError("name_required", "Enter a name of up to 200 characters", "name"))
-    if slug is not None and (not SLUG.fullmatch(slug) or slug in RESERVED_SLUGS):
-        message = "Enter a short name of lower case letters, numbers and hyphens, for example ict-2027"
+    if slug is not None and (not SLUG.fullmatch(slug) or slug in RESERVED_SLUGS or len(slug) > 80):
+        message = "Enter a short name of up to 80 lower case letters, numbers and hyphens, for example ict-2027"
         errors.append(FieldError("invalid_slug", message, "slug"))
     return errors
 
@@ -222,6 +225,8 @@ def scenario_create(
     name = name.strip()
     if not name:
         raise ValidationFailed("Give the scenario a name", code="name_required")
+    if len(name) > 200:
+        raise ValidationFailed("Give the scenario a name of up to 200 characters", code="name_too_long")
     for label, value in (("budget_cut", budget_cut), ("staff_cut", staff_cut)):
         if not 0 <= value <= 1:
             raise ValidationFailed(f"{label} must be a fraction from 0 to 1", code="invalid_fraction")
@@ -374,6 +379,9 @@ def initiative_status_record(*, actor: Any, initiative: models.Initiative, rag: 
 def programme_start_set(*, actor: Any, programme: models.Programme, starts_on: date | None) -> models.Programme:
     """Set the first day of the programme's year 1, which dates each year for benefits realisation."""
     require(actor, programme.organisation, Permission.MANAGE_PORTFOLIO)
+    if starts_on is not None and not FIRST_YEAR <= starts_on.year <= LAST_YEAR:
+        message = f"Give a date from {FIRST_YEAR} to {LAST_YEAR}"
+        raise ValidationFailed(message, errors=[FieldError("invalid_date", message, "starts_on")])
     with transaction.atomic():
         programme.starts_on = starts_on
         programme.save(update_fields=["starts_on", "updated_at"])

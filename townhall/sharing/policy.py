@@ -92,6 +92,9 @@ REASON_FIELD = "field_not_agreed"
 REASON_NOT_PARTY = "not_a_recipient"
 REASON_ACTION = "action_not_agreed"
 REASON_NO_AGREEMENT = "no_such_agreement"
+# Refusals of a requester outside the agreement: it must learn nothing from them, not even that the case exists.
+OUTSIDER_REASONS = frozenset({REASON_NO_AGREEMENT, REASON_NOT_PARTY})
+OUTSIDER_REFUSAL = "No data can be shared for that request"
 
 
 def _s(value: str) -> str:

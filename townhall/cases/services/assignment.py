@@ -16,6 +16,7 @@ from townhall.core.roles import Permission
 from townhall.core.services.audit import audit_record
 
 MAX_BULK = 200
+MAX_TEAM = 100  # Case.team
 
 
 def _check(actor: Any, organisation: Organisation, assignee: Any) -> None:
@@ -44,6 +45,8 @@ def _assign(case: Case, assignee: Any, actor: Any, team: str | None) -> dict[str
 def case_assign(*, case: Case, assignee: Any, actor: Any, team: str | None = None) -> Case:
     """Give a case to a member of staff (or to nobody, with ``assignee=None``)."""
     _check(actor, case.organisation, assignee)
+    if team is not None and len(team) > MAX_TEAM:
+        raise ValidationFailed(f"A team's name has at most {MAX_TEAM} characters", code="team_too_long")
     with transaction.atomic():
         case = Case.objects.select_for_update(of=("self",)).select_related("organisation", "assignee").get(pk=case.pk)
         change = _assign(case, assignee, actor, team)

@@ -21,6 +21,7 @@ from townhall.core.roles import Permission
 from townhall.core.services.audit import audit_record
 
 _REFERENCE_ATTEMPTS = 8
+MAX_EMAIL = 254  # Case.resident_email (an EmailField); RFC 5321 allows no longer address
 
 
 def normalise_postcode(text: str) -> str:
@@ -120,13 +121,20 @@ def case_open(
             channel=channel,
             answers=answers,
             resident_email=(resident_email or _from_answers(definition, answers, "email")).strip().lower(),
-            resident_name=resident_name or _from_answers(definition, answers, "name"),
+            # Copies for the work queue, cut to their columns (the answers keep every character).
+            resident_name=(resident_name or _from_answers(definition, answers, "name"))[:200],
             postcode=(postcode or _from_answers(definition, answers, "postcode")).strip().upper()[:10],
             language=language,
             team=definition.workflow.default_team,
             received_at=now,
         )
-        case.name_search = normalise_name(case.resident_name)
+        case.name_search = normalise_name(case.resident_name)[:200]
+        if len(case.resident_email) > MAX_EMAIL:
+            raise ValidationFailed(
+                f"An email address has at most {MAX_EMAIL} characters",
+                code="resident_email_invalid",
+                errors=[FieldError("resident_email_invalid", "Enter a shorter email address", "resident_email")],
+            )
         case.postcode_search = normalise_postcode(case.postcode)
         set_due_date(case, definition)
         enter_state(case, definition, definition.workflow.start, now)

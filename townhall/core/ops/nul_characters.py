@@ -2,8 +2,8 @@
 
 PostgreSQL can neither store nor compare text that holds NUL (0x00), so such a value reaching a query was a
 500 (``DataError``). Nothing a resident or a client sends has a use for one. The address, the query string,
-a page's form fields and the strings of a JSON body are checked. Uploaded files may hold any bytes: only
-their names are checked.
+the fields of a form (a page's, or the API's multipart import) and the strings of a JSON body are checked.
+Uploaded files may hold any bytes: only their names are checked.
 
 The API answers a JSON problem with the stable code ``nul_character``; pages answer the 400 error page.
 """
@@ -39,8 +39,7 @@ def _carries_nul(request: HttpRequest) -> bool:
         body = request.body
         return b"\x00" in body or _JSON_NUL.search(body) is not None
     if request.content_type in {"application/x-www-form-urlencoded", "multipart/form-data"}:
-        if is_api(request):
-            return False  # the API takes JSON; its forms (none today) would be checked by their schemas
+        # The API's forms too (a programme's import is multipart): a NUL in a field there was a 500.
         files = [f.name or "" for _field, uploads in request.FILES.lists() for f in uploads]
         return _in_fields(dict(request.POST.lists())) or any("\x00" in name for name in files)
     return False

@@ -26,10 +26,11 @@ from typing import Any
 from django.conf import settings
 from django.core.cache import BaseCache, caches
 from django.core.exceptions import ImproperlyConfigured
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from townhall.core.errors import Problem
+from townhall.core.views.errors import problem_response
 
 logger = logging.getLogger(__name__)
 
@@ -135,8 +136,7 @@ def _api_response(refusal: Refusal) -> HttpResponse:
         title, detail = "Too many requests", "Slow down: try again after the number of seconds in Retry-After"
     else:
         title, detail = "Service unavailable", "Requests cannot be counted at the moment: try again later"
-    body = Problem(refusal.status, refusal.code, title, detail).as_dict()
-    response = JsonResponse(body, status=refusal.status)
+    response = problem_response(Problem(refusal.status, refusal.code, title, detail))
     response["Retry-After"] = str(refusal.retry_after)
     return response
 

@@ -27,6 +27,9 @@ def _digest(secret: str) -> str:
 def api_key_create(*, actor: Any, organisation: Organisation, name: str, scopes: list[Role]) -> tuple[ApiKey, str]:
     """Issue a key. Returns the key and its secret, which is shown once and never stored."""
     require(actor, organisation, Permission.MANAGE_API_KEYS)
+    name = name.strip()
+    if not name or len(name) > 120:
+        raise ValidationFailed("Give the key a name of up to 120 characters", code="api_key_name_invalid")
     if not scopes:
         raise ValidationFailed("Give the key at least one scope", code="api_key_scope_required")
     if Role.PLATFORM_ADMIN in scopes:

@@ -7,6 +7,9 @@ even the template fails to render it falls back to a fixed page.
 ``TownhallErrorPages`` is middleware that turns the platform's own errors raised by a page view
 (``townhall.core.errors.NotFound`` and friends) into the same pages, with their stable code, so a
 view never turns an expected failure into a 500. The JSON API handles these itself (townhall/api.py).
+Under /api/ each of these answers a JSON problem instead of a page: an address no endpoint has (404), a
+method the endpoint does not take (405, with Allow), a body larger than DATA_UPLOAD_MAX_MEMORY_SIZE (413)
+and any other refusal Django makes before the API sees the request, so a client never has to read HTML.
 It also answers for a database that cannot be reached (restarting, failed over, out of connections): a 503
 "service unavailable" page, or a JSON problem with code ``service_unavailable`` under /api/, with
 Retry-After, instead of a 500.
@@ -18,6 +21,7 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
+from django.core.exceptions import RequestDataTooBig
 from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse, HttpResponseServerError, JsonResponse
 from django.shortcuts import render
@@ -46,18 +50,35 @@ def _page(request: HttpRequest, status: int, context: dict[str, Any] | None = No
 
 
 def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    if is_api(request):
+        return problem_response(Problem(404, "not_found", "Not found", "No endpoint has this address"))
     return _page(request, 404)
 
 
 def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    if is_api(request):
+        return problem_response(
+            Problem(403, "permission_denied", "You do not have permission to do that", "The request was refused")
+        )
     return _page(request, 403)
 
 
 def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    if is_api(request):
+        if isinstance(exception, RequestDataTooBig):
+            detail = "The request body is larger than the API accepts"
+            return problem_response(Problem(413, "request_too_large", "The request is too large", detail))
+        return problem_response(
+            Problem(400, "bad_request", "The request could not be processed", "The request is malformed")
+        )
     return _page(request, 400)
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
+    if is_api(request):
+        return problem_response(
+            Problem(500, "server_error", "Sorry, there is a problem with the service", "Try again later")
+        )
     try:
         return _page(request, 500)
     except Exception:  # the error page itself must never fail, nor show what went wrong
@@ -76,7 +97,14 @@ class TownhallErrorPages:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        return self.get_response(request)
+        response = self.get_response(request)
+        if response.status_code == 405 and is_api(request) and response.get("Content-Type") != PROBLEM:
+            allowed = response.get("Allow", "")
+            detail = f"This address takes {allowed}" if allowed else "This address takes no requests"
+            refusal = problem_response(Problem(405, "method_not_allowed", "Method not allowed", detail))
+            refusal["Allow"] = allowed
+            return refusal
+        return response
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
         if isinstance(exception, OperationalError | InterfaceError):
@@ -99,9 +127,12 @@ def is_api(request: HttpRequest) -> bool:
     return request.path.startswith("/api/")
 
 
+PROBLEM = "application/problem+json"
+
+
 def problem_response(problem: Problem) -> HttpResponse:
-    """An RFC 9457 problem, for middleware that answers an API request before django-ninja sees it."""
-    return JsonResponse(problem.as_dict(), status=problem.status, content_type="application/problem+json")
+    """An RFC 9457 problem: what every refusal under /api/ is, from the API itself or from middleware."""
+    return JsonResponse(problem.as_dict(), status=problem.status, content_type=PROBLEM)
 
 
 def _unavailable(request: HttpRequest, exception: Exception) -> HttpResponse:

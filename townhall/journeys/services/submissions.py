@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import override
@@ -261,6 +263,15 @@ def submission_create(
     if actor is not None and getattr(actor, "is_authenticated", False):
         require(actor, organisation, Permission.ASSISTED_DIGITAL)
     key = (idempotency_key or "").strip()[:200]
+    if resident_email:
+        try:
+            validate_email(resident_email)
+        except ValidationError:
+            raise ValidationFailed(
+                "resident_email is not an email address",
+                code="resident_email_invalid",
+                errors=[FieldError("resident_email_invalid", "Enter an email address", "resident_email")],
+            ) from None
     try:
         effective = _accepted_for_api(version.definition(), answers, language)
         with transaction.atomic():

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from django.db import transaction
 from django.utils import timezone
 
-from townhall.core.errors import NotFound, ValidationFailed
+from townhall.core.errors import FieldError, NotFound, ValidationFailed
 from townhall.core.services.audit import audit_record
 from townhall.notifications.models import Notification, NotificationEvent, Status
 
@@ -99,7 +99,14 @@ def notify_callback_record(*, payload: dict[str, object]) -> Notification | None
     completed = payload.get("completed_at")
     completed_at = None
     if isinstance(completed, str) and completed:
-        completed_at = datetime.fromisoformat(completed.replace("Z", "+00:00"))
+        try:
+            completed_at = datetime.fromisoformat(completed.replace("Z", "+00:00"))
+        except ValueError:
+            raise ValidationFailed(
+                "completed_at is not a date and time",
+                code="invalid_completed_at",
+                errors=[FieldError("invalid_completed_at", "Send an ISO 8601 date and time", "completed_at")],
+            ) from None
         if timezone.is_naive(completed_at):
             completed_at = completed_at.replace(tzinfo=UTC)
     return delivery_receipt_record(

@@ -42,6 +42,8 @@ INITIATIVE_COLUMNS = (
     "services",
 )
 REQUIRED_COLUMNS = ("id", "name", "category")
+# The longest text each column may hold (an initiative is stored with these lengths: longer was a 500 on PostgreSQL).
+MAX_LENGTHS = {"id": 80, "name": 200, "option_group": 80}
 PROGRAMME_SETTINGS = (
     "horizon_years",
     "capital_budget",
@@ -128,6 +130,10 @@ def initiatives_from_rows(rows: Iterable[Mapping[str, Cell]], *, first_line: int
         for column in REQUIRED_COLUMNS:
             if not cells.text(column):
                 errors.append(FieldError("required", f"Enter the {column}", f"initiatives.{column}", line))
+        for column, most in MAX_LENGTHS.items():
+            if len(cells.text(column)) > most:
+                message = f"Enter a {column.replace('_', ' ')} of up to {most} characters"
+                errors.append(FieldError("too_long", message, f"initiatives.{column}", line))
         initiatives.append(
             Initiative(
                 id=cells.text("id"),

@@ -15,7 +15,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from townhall.cases.models import Case
-from townhall.core.errors import Conflict
+from townhall.core.errors import Conflict, PermissionDenied
 from townhall.core.models import Organisation
 from townhall.core.permissions import can
 from townhall.core.roles import Permission
@@ -148,5 +148,8 @@ def access_decide(
             object_id=case.reference,
             data={"agreement": agreement_ref, "request_id": request_id},
         )
+        if not decision.allowed and policy.OUTSIDER_REASONS & set(decision.reasons):
+            # A replay is known only for a case that exists: an outsider gets the refusal it got the first time.
+            raise PermissionDenied(policy.OUTSIDER_REFUSAL, code="access_denied") from None
         raise Conflict("This request id has been used before", code="replayed_request") from None
     return decision
