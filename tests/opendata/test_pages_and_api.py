@@ -105,7 +105,7 @@ def test_the_api_lists_datasets_versions_and_rows(published, client: Client):
 def test_the_api_answers_unknown_datasets_with_a_problem(published, client: Client, path: str, code: str):
     response = client.get(path)
     assert response.status_code == 404
-    assert response["Content-Type"].startswith("application/json") and response.json()["code"] == code
+    assert response["Content-Type"] == "application/problem+json" and response.json()["code"] == code
 
 
 def test_staff_set_up_set_rules_and_publish(county, make_staff, verified_client, hand_made):
