@@ -152,6 +152,28 @@ def test_declaration_is_required_and_submitting_twice_makes_one_submission(clien
 
 
 @pytest.mark.django_db
+def test_answers_found_invalid_on_sending_link_to_their_own_pages(client: Client, everything: Any) -> None:
+    """Check answers pattern: the fields are not on check your answers, so each error links to the question's
+    page with ?change=1 (which returns here), never to a field id that is not on the page."""
+    start(client)
+    answer_all(client)
+    journey = JourneySession.objects.get()
+    answers = dict(journey.answers)
+    answers["full_name"] = "x" * 41  # became too long (max_length 40)
+    del answers["email"]  # a required answer missing
+    answers["people"] = [{"person_name": "Charles Babbage", "person_age": 200}]
+    journey.answers = answers
+    journey.save(update_fields=["answers"])
+    page = client.post(f"{BASE}check-answers/", {"declaration": "yes"}).content.decode()
+    summary = page.split('govuk-error-summary__list"', 1)[1].split("</ul>", 1)[0]
+    hrefs = re.findall(r'href="([^"]+)"', summary)
+    assert hrefs == [f"{BASE}name/?change=1", f"{BASE}contact/?change=1", f"{BASE}household/?change=1"]
+    assert Submission.objects.count() == 0
+    response = client.post(f"{BASE}name/?change=1", {"full_name": "Ada Lovelace"})
+    assert response["Location"].endswith("/check-answers/")
+
+
+@pytest.mark.django_db
 def test_pages_cannot_be_skipped(client: Client, everything: Any) -> None:
     start(client)
     response = client.get(f"{BASE}contact-preference/")

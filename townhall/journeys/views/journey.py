@@ -181,6 +181,7 @@ def check_answers(request: HttpRequest, org: str, service: str) -> HttpResponse:
         return _go(org, service, target)
     lang = language_for(definition)
     errors: list[FieldError] = []
+    answers_invalid = False
     if request.method == "POST":
         if request.POST.get("declaration") != "yes":
             message = _("Confirm that the information you have given is correct")
@@ -196,6 +197,7 @@ def check_answers(request: HttpRequest, org: str, service: str) -> HttpResponse:
                 return HttpResponseRedirect(journey_url("confirmation", org, service))
             except ValidationFailed as error:
                 errors = error.errors or [FieldError(error.code, error.detail, "")]
+                answers_invalid = True
     return render_journey(
         request,
         "journeys/check_answers.html",
@@ -207,9 +209,28 @@ def check_answers(request: HttpRequest, org: str, service: str) -> HttpResponse:
         fee=f"£{definition.fee.amount_pence / 100:.2f}" if definition.fee else "",
         fee_due=bool(definition.fee) and journey.channel == "online" and journey.payment_status != "success",
         errs=by_field(errors),
-        errors=summary(errors),
+        errors=_errors_to_pages(org, service, definition, journey.answers, errors)
+        if answers_invalid
+        else summary(errors),
         back_url=_back(org, service, flow.previous_page_id(definition, journey.answers, flow.CHECK_ANSWERS)),
     )
+
+
+def _errors_to_pages(
+    org: str, service: str, definition: Any, answers: dict[str, Any], errors: list[FieldError]
+) -> list[dict[str, str]]:
+    """The error summary for check your answers: the fields are not on this page, so an answer's error links
+    to its question's page (its change link, which comes back here), as the check answers pattern does."""
+    pages = {q.id: p.id for p in flow.visible_pages(definition, answers) for q in p.questions}
+    found = []
+    for entry, error in zip(summary(errors), errors, strict=True):
+        # An error's field is its question's id, or the id and a part: home_address-line1, people-0-person_name
+        # (question ids have no hyphen).
+        page_id = pages.get(error.path.split("-", 1)[0])
+        if page_id is not None:
+            entry = {**entry, "href": journey_url("page", org, service, page_id=page_id) + "?change=1"}
+        found.append(entry)
+    return found
 
 
 def _back(org: str, service: str, page_id: str | None) -> str:
