@@ -228,6 +228,32 @@ def test_group_items_can_be_changed_and_removed(client: Client, everything: Any)
 
 
 @pytest.mark.django_db
+def test_adding_past_the_groups_maximum_says_why_and_stores_nothing(client: Client, everything: Any) -> None:
+    """The summary stops offering "add another" at the maximum (3 people); the add URL itself, typed or
+    bookmarked, shows the summary with an error that says why instead of a form that silently does nothing."""
+    start(client)
+    answer_all(client)
+    for name in ("Mary Somerville", "Caroline Herschel"):
+        client.post(f"{BASE}household/add/", {"person_name": name, "person_age": "50"})
+    assert len(JourneySession.objects.get().answers["people"]) == 3
+    for response in (
+        client.get(f"{BASE}household/add/"),
+        client.post(f"{BASE}household/add/", {"person_name": "Emmy Noether", "person_age": "40"}),
+    ):
+        page = response.content.decode()
+        assert "You can add up to 3 items (Person)." in page and 'href="#add_another"' in page
+        assert 'id="add_another"' in page and "You cannot add any more." in page
+        assert 'name="person_name"' not in page
+    client.cookies["django_language"] = "cy"
+    assert "Gallwch ychwanegu hyd at 3 eitem (Person)." in client.get(f"{BASE}household/add/").content.decode()
+    assert [p["person_name"] for p in JourneySession.objects.get().answers["people"]] == [
+        "Charles Babbage",
+        "Mary Somerville",
+        "Caroline Herschel",
+    ]
+
+
+@pytest.mark.django_db
 def test_address_lookup_without_javascript(client: Client, everything: Any) -> None:
     start(client)
     for page_id, data in GOOD_PAGES[:2]:
