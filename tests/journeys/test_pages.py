@@ -228,6 +228,28 @@ def test_group_items_can_be_changed_and_removed(client: Client, everything: Any)
 
 
 @pytest.mark.django_db
+def test_the_group_summary_names_what_was_added_and_which_item_each_link_acts_on(
+    client: Client, everything: Any
+) -> None:
+    """Add multiple things and summary list guidance: the page says what was added, in the group's own words,
+    and each Change and Remove link's visually hidden text names its item, not just a number."""
+    start(client)
+    answer_all(client)
+    page = client.get(f"{BASE}household/").content.decode()
+    assert "You have added 1 item (Person)." in page
+    client.post(f"{BASE}household/add/", {"person_name": "Mary Somerville", "person_age": "50"})
+    page = client.get(f"{BASE}household/").content.decode()
+    assert "You have added 2 items (Person)." in page
+    listed = page.split('class="govuk-summary-list', 1)[1].split("</dl>", 1)[0]
+    hidden = [re.sub(r"\s+", " ", h).strip() for h in re.findall(r'govuk-visually-hidden">(.*?)</span>', listed, re.S)]
+    assert hidden == ["Person 1", "Person 1", "Person 2", "Person 2"]
+    assert re.search(r'govuk-summary-list__key">\s*Person 2\s*<', page)
+    client.cookies["django_language"] = "cy"
+    page = client.get(f"{BASE}household/").content.decode()
+    assert "Rydych wedi ychwanegu 2 eitem (Person)." in page
+
+
+@pytest.mark.django_db
 def test_adding_past_the_groups_maximum_says_why_and_stores_nothing(client: Client, everything: Any) -> None:
     """The summary stops offering "add another" at the maximum (3 people); the add URL itself, typed or
     bookmarked, shows the summary with an error that says why instead of a form that silently does nothing."""

@@ -89,21 +89,25 @@ def _summary_page(
     items = list(journey.answers.get(group.id) or [])
     page_url = journey_url("page", org, service, page_id=page.id)
     lang = render_lang(definition)
+    thing = group.label.get(lang)
+    # Each item is named as its own page names it ("Person 2"): the row's key, and the words a screen reader
+    # hears after "Change" and "Remove", so every link says which item it acts on.
+    names = [_("%(thing)s %(num)s") % {"thing": thing, "num": index + 1} for index in range(len(items))]
     rows = [
         {
-            "key": {"text": f"{index + 1}"},
+            "key": {"text": names[index]},
             "value": {"text": item_summary(group, item, lang)},
             "actions": {
                 "items": [
                     {
                         "href": journey_url("group-item", org, service, page_id=page.id, index=index),
                         "text": _("Change"),
-                        "visuallyHiddenText": f"{index + 1}",
+                        "visuallyHiddenText": names[index],
                     },
                     {
                         "href": journey_url("group-remove", org, service, page_id=page.id, index=index),
                         "text": _("Remove"),
-                        "visuallyHiddenText": f"{index + 1}",
+                        "visuallyHiddenText": names[index],
                     },
                 ]
             },
