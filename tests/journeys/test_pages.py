@@ -293,6 +293,28 @@ def test_address_lookup_without_javascript(client: Client, everything: Any) -> N
 
 
 @pytest.mark.django_db
+def test_an_address_not_chosen_from_the_list_is_an_error_on_a_visible_field(client: Client, everything: Any) -> None:
+    """Error message guidance: the summary links to the field at fault and the message is shown with it. An
+    unknown UPRN used to link to a hidden input, with no message on the page but the summary's."""
+    start(client)
+    for page_id, data in GOOD_PAGES[:2]:
+        client.post(f"{BASE}{page_id}/", data)
+    posted = {"home_address-lookup": "MD1 1AB", "home_address-uprn": "999999999999"}
+    page = client.post(f"{BASE}home/", posted).content.decode()
+    assert 'href="#home_address-uprn"' in page
+    select = re.search(r'<select\s[^>]*\bid="home_address-uprn"[^>]*>', page)
+    assert select and 'aria-describedby="home_address-uprn-error"' in select.group(0)
+    assert re.search(
+        r'id="home_address-uprn-error"[^>]*>\s*<span[^>]*>[^<]*</span>\s*Select an address from the list', page
+    )
+    assert "7 addresses found" in page and 'type="hidden" name="home_address-uprn"' not in page
+    # With no postcode to find the list again, the error goes with the postcode to look up.
+    page = client.post(f"{BASE}home/", {"home_address-uprn": "999999999999"}).content.decode()
+    assert 'href="#home_address-lookup"' in page and 'id="home_address-lookup-error"' in page
+    assert JourneySession.objects.get().answers.get("home_address") is None
+
+
+@pytest.mark.django_db
 def test_file_upload_sniffs_type_checks_size_and_scans(client: Client, everything: Any, scanner: Any) -> None:
     from django.core.files.uploadedfile import SimpleUploadedFile
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
@@ -66,6 +67,23 @@ def _address_lookup(request: HttpRequest, question_id: str) -> tuple[list[Any], 
     return found, []
 
 
+def _unknown_uprn(
+    request: HttpRequest, questions: list[Any], errors: list[FieldError], addresses: dict[str, list[Any]]
+) -> list[FieldError]:
+    """An address not chosen from the list ("Select an address from the list") goes with a field the resident
+    can see: the list again when the posted postcode still finds it, else the postcode to look up."""
+    for q in questions:
+        uprn = f"{q.id}-uprn"
+        if q.type is QuestionType.ADDRESS and any(e.path == uprn for e in errors):
+            found, problems = _address_lookup(request, q.id)
+            if found:
+                addresses[q.id] = found
+            else:  # no list to show: say what the postcode needs ("Enter a postcode"), next to it
+                moved = problems[0] if problems else None
+                errors = [(moved or replace(e, path=f"{q.id}-lookup")) if e.path == uprn else e for e in errors]
+    return errors
+
+
 @require_http_methods(["GET", "POST"])
 def page(request: HttpRequest, org: str, service: str, page_id: str) -> HttpResponse:
     version, journey = service_and_journey(request, org, service)
@@ -110,7 +128,7 @@ def page(request: HttpRequest, org: str, service: str, page_id: str) -> HttpResp
                 try:
                     journey_answer_page(session=journey, page_id=page_id, data=data, language=language_for(definition))
                 except ValidationFailed as error:
-                    errors = error.errors
+                    errors = _unknown_uprn(request, questions, error.errors, addresses)
             if not errors:
                 if change:
                     return _go(org, service, flow.next_page_id(definition, journey.answers, journey.completed_pages))
