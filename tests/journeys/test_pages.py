@@ -152,6 +152,28 @@ def test_declaration_is_required_and_submitting_twice_makes_one_submission(clien
 
 
 @pytest.mark.django_db
+def test_answers_found_invalid_on_sending_link_to_their_own_pages(client: Client, everything: Any) -> None:
+    """Check answers pattern: the fields are not on check your answers, so each error links to the question's
+    page with ?change=1 (which returns here), never to a field id that is not on the page."""
+    start(client)
+    answer_all(client)
+    journey = JourneySession.objects.get()
+    answers = dict(journey.answers)
+    answers["full_name"] = "x" * 41  # became too long (max_length 40)
+    del answers["email"]  # a required answer missing
+    answers["people"] = [{"person_name": "Charles Babbage", "person_age": 200}]
+    journey.answers = answers
+    journey.save(update_fields=["answers"])
+    page = client.post(f"{BASE}check-answers/", {"declaration": "yes"}).content.decode()
+    summary = page.split('govuk-error-summary__list"', 1)[1].split("</ul>", 1)[0]
+    hrefs = re.findall(r'href="([^"]+)"', summary)
+    assert hrefs == [f"{BASE}name/?change=1", f"{BASE}contact/?change=1", f"{BASE}household/?change=1"]
+    assert Submission.objects.count() == 0
+    response = client.post(f"{BASE}name/?change=1", {"full_name": "Ada Lovelace"})
+    assert response["Location"].endswith("/check-answers/")
+
+
+@pytest.mark.django_db
 def test_pages_cannot_be_skipped(client: Client, everything: Any) -> None:
     start(client)
     response = client.get(f"{BASE}contact-preference/")
@@ -206,6 +228,54 @@ def test_group_items_can_be_changed_and_removed(client: Client, everything: Any)
 
 
 @pytest.mark.django_db
+def test_the_group_summary_names_what_was_added_and_which_item_each_link_acts_on(
+    client: Client, everything: Any
+) -> None:
+    """Add multiple things and summary list guidance: the page says what was added, in the group's own words,
+    and each Change and Remove link's visually hidden text names its item, not just a number."""
+    start(client)
+    answer_all(client)
+    page = client.get(f"{BASE}household/").content.decode()
+    assert "You have added 1 item (Person)." in page
+    client.post(f"{BASE}household/add/", {"person_name": "Mary Somerville", "person_age": "50"})
+    page = client.get(f"{BASE}household/").content.decode()
+    assert "You have added 2 items (Person)." in page
+    listed = page.split('class="govuk-summary-list', 1)[1].split("</dl>", 1)[0]
+    hidden = [re.sub(r"\s+", " ", h).strip() for h in re.findall(r'govuk-visually-hidden">(.*?)</span>', listed, re.S)]
+    assert hidden == ["Person 1", "Person 1", "Person 2", "Person 2"]
+    assert re.search(r'govuk-summary-list__key">\s*Person 2\s*<', page)
+    client.cookies["django_language"] = "cy"
+    page = client.get(f"{BASE}household/").content.decode()
+    assert "Rydych wedi ychwanegu 2 eitem (Person)." in page
+
+
+@pytest.mark.django_db
+def test_adding_past_the_groups_maximum_says_why_and_stores_nothing(client: Client, everything: Any) -> None:
+    """The summary stops offering "add another" at the maximum (3 people); the add URL itself, typed or
+    bookmarked, shows the summary with an error that says why instead of a form that silently does nothing."""
+    start(client)
+    answer_all(client)
+    for name in ("Mary Somerville", "Caroline Herschel"):
+        client.post(f"{BASE}household/add/", {"person_name": name, "person_age": "50"})
+    assert len(JourneySession.objects.get().answers["people"]) == 3
+    for response in (
+        client.get(f"{BASE}household/add/"),
+        client.post(f"{BASE}household/add/", {"person_name": "Emmy Noether", "person_age": "40"}),
+    ):
+        page = response.content.decode()
+        assert "You can add up to 3 items (Person)." in page and 'href="#add_another"' in page
+        assert 'id="add_another"' in page and "You cannot add any more." in page
+        assert 'name="person_name"' not in page
+    client.cookies["django_language"] = "cy"
+    assert "Gallwch ychwanegu hyd at 3 eitem (Person)." in client.get(f"{BASE}household/add/").content.decode()
+    assert [p["person_name"] for p in JourneySession.objects.get().answers["people"]] == [
+        "Charles Babbage",
+        "Mary Somerville",
+        "Caroline Herschel",
+    ]
+
+
+@pytest.mark.django_db
 def test_address_lookup_without_javascript(client: Client, everything: Any) -> None:
     start(client)
     for page_id, data in GOOD_PAGES[:2]:
@@ -220,6 +290,28 @@ def test_address_lookup_without_javascript(client: Client, everything: Any) -> N
     assert address["uprn"] == uprn.group(1) and address["postcode"] == "MD1 1AB"
     none_found = client.post(f"{BASE}home/", {"lookup": "home_address", "home_address-lookup": "MD9 9ZZ"})
     assert "Enter the address below" in none_found.content.decode()
+
+
+@pytest.mark.django_db
+def test_an_address_not_chosen_from_the_list_is_an_error_on_a_visible_field(client: Client, everything: Any) -> None:
+    """Error message guidance: the summary links to the field at fault and the message is shown with it. An
+    unknown UPRN used to link to a hidden input, with no message on the page but the summary's."""
+    start(client)
+    for page_id, data in GOOD_PAGES[:2]:
+        client.post(f"{BASE}{page_id}/", data)
+    posted = {"home_address-lookup": "MD1 1AB", "home_address-uprn": "999999999999"}
+    page = client.post(f"{BASE}home/", posted).content.decode()
+    assert 'href="#home_address-uprn"' in page
+    select = re.search(r'<select\s[^>]*\bid="home_address-uprn"[^>]*>', page)
+    assert select and 'aria-describedby="home_address-uprn-error"' in select.group(0)
+    assert re.search(
+        r'id="home_address-uprn-error"[^>]*>\s*<span[^>]*>[^<]*</span>\s*Select an address from the list', page
+    )
+    assert "7 addresses found" in page and 'type="hidden" name="home_address-uprn"' not in page
+    # With no postcode to find the list again, the error goes with the postcode to look up.
+    page = client.post(f"{BASE}home/", {"home_address-uprn": "999999999999"}).content.decode()
+    assert 'href="#home_address-lookup"' in page and 'id="home_address-lookup-error"' in page
+    assert JourneySession.objects.get().answers.get("home_address") is None
 
 
 @pytest.mark.django_db

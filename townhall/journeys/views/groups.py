@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods
 
 from townhall.catalogue.model import Page, Question, QuestionType
@@ -35,7 +36,6 @@ def group_page(
     definition = version.definition()
     group = _group(page)
     items = list(journey.answers.get(group.id) or [])
-    page_url = journey_url("page", org, service, page_id=page.id)
     if not items and request.method == "GET" and group.required:
         return HttpResponseRedirect(journey_url("group-add", org, service, page_id=page.id))
     errors: list[FieldError] = []
@@ -62,22 +62,52 @@ def group_page(
                 return HttpResponseRedirect(journey_url("page", org, service, page_id=target))
             except ValidationFailed as error:
                 errors = [FieldError(e.code, e.message, "add_another") for e in error.errors]
+    return _summary_page(request, org, service, version, journey, page, errors)
+
+
+def _full_error(group: Question, lang: str) -> FieldError:
+    """Why no more can be added. It goes with the "You cannot add any more" paragraph, which has the id."""
+    n = int(group.maximum or 0)
+    message = ngettext("You can add up to %(n)s item (%(thing)s).", "You can add up to %(n)s items (%(thing)s).", n) % {
+        "n": n,
+        "thing": group.label.get(lang),
+    }
+    return FieldError("too_many", message, "add_another")
+
+
+def _summary_page(
+    request: HttpRequest,
+    org: str,
+    service: str,
+    version: DefinitionVersion,
+    journey: JourneySession,
+    page: Page,
+    errors: list[FieldError],
+) -> HttpResponse:
+    definition = version.definition()
+    group = _group(page)
+    items = list(journey.answers.get(group.id) or [])
+    page_url = journey_url("page", org, service, page_id=page.id)
     lang = render_lang(definition)
+    thing = group.label.get(lang)
+    # Each item is named as its own page names it ("Person 2"): the row's key, and the words a screen reader
+    # hears after "Change" and "Remove", so every link says which item it acts on.
+    names = [_("%(thing)s %(num)s") % {"thing": thing, "num": index + 1} for index in range(len(items))]
     rows = [
         {
-            "key": {"text": f"{index + 1}"},
+            "key": {"text": names[index]},
             "value": {"text": item_summary(group, item, lang)},
             "actions": {
                 "items": [
                     {
                         "href": journey_url("group-item", org, service, page_id=page.id, index=index),
                         "text": _("Change"),
-                        "visuallyHiddenText": f"{index + 1}",
+                        "visuallyHiddenText": names[index],
                     },
                     {
                         "href": journey_url("group-remove", org, service, page_id=page.id, index=index),
                         "text": _("Remove"),
-                        "visuallyHiddenText": f"{index + 1}",
+                        "visuallyHiddenText": names[index],
                     },
                 ]
             },
@@ -135,6 +165,10 @@ def group_item(request: HttpRequest, org: str, service: str, page_id: str, index
     items = list(journey.answers.get(group.id) or [])
     if index is not None and not 0 <= index < len(items):
         return HttpResponseRedirect(journey_url("page", org, service, page_id=page_id))
+    if index is None and group.maximum is not None and len(items) >= group.maximum:
+        # Reached by the add URL itself (the summary offers no "add another" when full): say why, store nothing.
+        error = _full_error(group, render_lang(version.definition()))
+        return _summary_page(request, org, service, version, journey, page, [error])
     errors: list[FieldError] = []
     if request.method == "POST":
         data = form_data(request, group.questions)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
@@ -66,6 +67,23 @@ def _address_lookup(request: HttpRequest, question_id: str) -> tuple[list[Any], 
     return found, []
 
 
+def _unknown_uprn(
+    request: HttpRequest, questions: list[Any], errors: list[FieldError], addresses: dict[str, list[Any]]
+) -> list[FieldError]:
+    """An address not chosen from the list ("Select an address from the list") goes with a field the resident
+    can see: the list again when the posted postcode still finds it, else the postcode to look up."""
+    for q in questions:
+        uprn = f"{q.id}-uprn"
+        if q.type is QuestionType.ADDRESS and any(e.path == uprn for e in errors):
+            found, problems = _address_lookup(request, q.id)
+            if found:
+                addresses[q.id] = found
+            else:  # no list to show: say what the postcode needs ("Enter a postcode"), next to it
+                moved = problems[0] if problems else None
+                errors = [(moved or replace(e, path=f"{q.id}-lookup")) if e.path == uprn else e for e in errors]
+    return errors
+
+
 @require_http_methods(["GET", "POST"])
 def page(request: HttpRequest, org: str, service: str, page_id: str) -> HttpResponse:
     version, journey = service_and_journey(request, org, service)
@@ -110,7 +128,7 @@ def page(request: HttpRequest, org: str, service: str, page_id: str) -> HttpResp
                 try:
                     journey_answer_page(session=journey, page_id=page_id, data=data, language=language_for(definition))
                 except ValidationFailed as error:
-                    errors = error.errors
+                    errors = _unknown_uprn(request, questions, error.errors, addresses)
             if not errors:
                 if change:
                     return _go(org, service, flow.next_page_id(definition, journey.answers, journey.completed_pages))
@@ -181,6 +199,7 @@ def check_answers(request: HttpRequest, org: str, service: str) -> HttpResponse:
         return _go(org, service, target)
     lang = language_for(definition)
     errors: list[FieldError] = []
+    answers_invalid = False
     if request.method == "POST":
         if request.POST.get("declaration") != "yes":
             message = _("Confirm that the information you have given is correct")
@@ -196,6 +215,7 @@ def check_answers(request: HttpRequest, org: str, service: str) -> HttpResponse:
                 return HttpResponseRedirect(journey_url("confirmation", org, service))
             except ValidationFailed as error:
                 errors = error.errors or [FieldError(error.code, error.detail, "")]
+                answers_invalid = True
     return render_journey(
         request,
         "journeys/check_answers.html",
@@ -207,9 +227,28 @@ def check_answers(request: HttpRequest, org: str, service: str) -> HttpResponse:
         fee=f"£{definition.fee.amount_pence / 100:.2f}" if definition.fee else "",
         fee_due=bool(definition.fee) and journey.channel == "online" and journey.payment_status != "success",
         errs=by_field(errors),
-        errors=summary(errors),
+        errors=_errors_to_pages(org, service, definition, journey.answers, errors)
+        if answers_invalid
+        else summary(errors),
         back_url=_back(org, service, flow.previous_page_id(definition, journey.answers, flow.CHECK_ANSWERS)),
     )
+
+
+def _errors_to_pages(
+    org: str, service: str, definition: Any, answers: dict[str, Any], errors: list[FieldError]
+) -> list[dict[str, str]]:
+    """The error summary for check your answers: the fields are not on this page, so an answer's error links
+    to its question's page (its change link, which comes back here), as the check answers pattern does."""
+    pages = {q.id: p.id for p in flow.visible_pages(definition, answers) for q in p.questions}
+    found = []
+    for entry, error in zip(summary(errors), errors, strict=True):
+        # An error's field is its question's id, or the id and a part: home_address-line1, people-0-person_name
+        # (question ids have no hyphen).
+        page_id = pages.get(error.path.split("-", 1)[0])
+        if page_id is not None:
+            entry = {**entry, "href": journey_url("page", org, service, page_id=page_id) + "?change=1"}
+        found.append(entry)
+    return found
 
 
 def _back(org: str, service: str, page_id: str | None) -> str:
