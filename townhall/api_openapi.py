@@ -19,7 +19,8 @@ from typing import Any
 
 from django.conf import settings
 
-PROBLEM = "application/problem+json"
+from townhall.core.views.errors import PROBLEM
+
 REF = {"$ref": "#/components/schemas/ProblemOut"}
 DESCRIPTIONS = {
     400: "The request is malformed: its body is not a JSON object of text, or it holds a NUL character",

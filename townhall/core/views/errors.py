@@ -49,6 +49,18 @@ def _page(request: HttpRequest, status: int, context: dict[str, Any] | None = No
     return render(request, f"errors/{status}.html", context or {}, status=status)
 
 
+def is_api(request: HttpRequest) -> bool:
+    return request.path.startswith("/api/")
+
+
+PROBLEM = "application/problem+json"
+
+
+def problem_response(problem: Problem) -> HttpResponse:
+    """An RFC 9457 problem: what every refusal under /api/ is, from the API itself or from middleware."""
+    return JsonResponse(problem.as_dict(), status=problem.status, content_type=PROBLEM)
+
+
 def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     if is_api(request):
         return problem_response(Problem(404, "not_found", "Not found", "No endpoint has this address"))
@@ -121,18 +133,6 @@ class TownhallErrorPages:
             response.status_code = exception.status
         response["X-Townhall-Error"] = exception.code
         return response
-
-
-def is_api(request: HttpRequest) -> bool:
-    return request.path.startswith("/api/")
-
-
-PROBLEM = "application/problem+json"
-
-
-def problem_response(problem: Problem) -> HttpResponse:
-    """An RFC 9457 problem: what every refusal under /api/ is, from the API itself or from middleware."""
-    return JsonResponse(problem.as_dict(), status=problem.status, content_type=PROBLEM)
 
 
 def _unavailable(request: HttpRequest, exception: Exception) -> HttpResponse:
