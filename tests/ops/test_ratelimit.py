@@ -142,6 +142,11 @@ def test_rates_read_as_requests_per_window() -> None:
             parse_rate(bad)
 
 
+def test_a_mistyped_rate_stops_the_middleware_loading() -> None:
+    with override_settings(RATELIMIT_API_KEY="600 a minute"), pytest.raises(ImproperlyConfigured, match="600 a minute"):
+        ratelimit.RateLimitMiddleware(lambda request: None)  # type: ignore[arg-type, return-value]
+
+
 def test_a_window_holds_its_counter_until_it_turns_over() -> None:
     limit = Limit("api-ip", "198.51.100.1", "3/m")
     key, allowed, lives, left = limit.window(1_000_000)

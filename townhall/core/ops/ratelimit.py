@@ -171,6 +171,8 @@ class RateLimitMiddleware:
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
+        for name in ("RATELIMIT_API_IP", "RATELIMIT_API_KEY", "RATELIMIT_RESIDENT_POST"):
+            parse_rate(getattr(settings, name))  # a mistyped rate stops the server starting, not every request
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         return self.get_response(request)
