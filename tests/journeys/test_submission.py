@@ -100,3 +100,58 @@ def test_api_idempotency_key_is_per_organisation(everything: Any, make_staff: An
         idempotency_key="k",
     )
     assert created and not created_again and first.pk == again.pk
+
+
+@pytest.mark.django_db
+def test_a_taken_reference_is_replaced_and_nothing_from_the_refused_try_remains(
+    everything: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from townhall.cases.services import opening
+    from townhall.core.selectors.audit import audit_chains_verify
+    from townhall.core.services.audit import chain_key
+
+    first = journey_submit(session=ready_journey(everything))
+    offered = iter([first.reference, first.reference, "HX7K-9M3T"])
+    monkeypatch.setattr(opening, "new_reference", lambda: next(offered))
+    second = journey_submit(session=ready_journey(everything))
+    assert second.reference == "HX7K-9M3T" and second.case.reference == "HX7K-9M3T"
+    assert Case.objects.filter(reference=first.reference).count() == 1
+    # The refused tries wrote nothing: one message, one of each audit event, and an intact chain.
+    assert Notification.objects.filter(case_reference=first.reference).count() == 1
+    assert AuditEvent.objects.filter(action="journey.submitted").count() == 2
+    assert AuditEvent.objects.filter(action="case.opened").count() == 2
+    assert audit_chains_verify()[chain_key(everything.organisation)] is None
+
+
+@pytest.mark.django_db
+def test_an_api_submission_is_one_statement_for_its_rows_and_one_for_its_audit_events(
+    everything: Any, make_staff: Any
+) -> None:
+    from django.db import connection
+
+    from townhall.core.roles import Role
+
+    staff = make_staff(everything.organisation, Role.CASEWORKER)
+    statements: list[tuple[str, Any]] = []
+
+    def remember(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+        statements.append((sql, params))
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(remember):
+        submission, _ = submission_create(
+            organisation=everything.organisation, version=everything, answers=EVERYTHING_ANSWERS, actor=staff
+        )
+    writes = [(sql, params) for sql, params in statements if sql.startswith(("INSERT", "WITH", "UPDATE"))]
+    if connection.vendor == "postgresql":
+        # The case, its event, the message and its event, the submission; the chain's head; its two events.
+        assert len(writes) == 3, [sql[:80] for sql, _ in writes]
+        from psycopg import _queries
+
+        # psycopg remembers how it converted a statement only up to a size (raised in townhall.core.postgresql).
+        rows_sql, rows_params = writes[0]
+        assert len(rows_sql.encode()) <= _queries.MAX_CACHED_STATEMENT_LENGTH
+        assert len(rows_params) <= _queries.MAX_CACHED_STATEMENT_PARAMS
+    else:
+        assert len(writes) == 8, [sql[:80] for sql, _ in writes]
+    assert Submission.objects.get(pk=submission.pk).case.reference == submission.reference

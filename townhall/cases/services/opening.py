@@ -8,13 +8,14 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from townhall.cases.models import Case, CaseEvent, CaseEventKind, Channel
+from townhall.cases.models import Case, CaseEventKind, Channel
 from townhall.cases.references import is_reference, new_reference
 from townhall.cases.services._steps import enter_state, new_event, notification_events, run_case_rules, set_due_date
 from townhall.cases.services.notify import queue_notifications
 from townhall.catalogue.model import ServiceDefinition
 from townhall.catalogue.models import DefinitionStatus, DefinitionVersion
 from townhall.core.errors import Conflict, FieldError, NotFound, ValidationFailed
+from townhall.core.inserts import holding, insert, insert_many
 from townhall.core.models import Organisation
 from townhall.core.permissions import require
 from townhall.core.roles import Permission
@@ -65,11 +66,16 @@ def _insert(case: Case, chosen: str | None) -> None:
 
     A new reference is not looked up first: the unique index refuses one that is taken (about one in
     300,000 with a million cases), and a fresh one is tried inside a savepoint. That costs less than a
-    query before every case.
+    query before every case. Inside ``inserts_held()`` the case is written with the caller's other rows,
+    first, and a taken reference raises ``FirstRowRefused`` for the caller to try the whole write again.
     """
     if chosen is not None:
         case.reference = _chosen_reference(chosen)
-        case.save(force_insert=True)
+        insert(case)
+        return
+    if holding():  # written with the rest of the caller's rows, which tries again if the reference is taken
+        case.reference = new_reference()
+        insert(case)
         return
     for _ in range(_REFERENCE_ATTEMPTS):
         case.reference = new_reference()
@@ -144,7 +150,7 @@ def case_open(
         # The "submitted" rules run before the case is first written, so it is written once, as they left it.
         fired, rule_events = run_case_rules(case, definition, "submitted", now)
         _insert(case, reference)
-        CaseEvent.objects.bulk_create([opened, *rule_events])
+        insert_many([opened, *rule_events])
         queue_notifications(case, definition, ["submitted", *notification_events(fired)], reason="")
         audit_record(
             organisation=organisation,

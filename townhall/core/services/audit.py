@@ -19,6 +19,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from townhall.core import audit_chain
+from townhall.core.inserts import insert_sql
 from townhall.core.models import AuditChain, AuditEvent, Organisation
 
 PLATFORM_CHAIN = "platform"
@@ -36,17 +37,49 @@ def actor_label(actor: Actor, fallback: str = "system") -> str:
     return str(actor.get_username())
 
 
-def _locked_head(key: str) -> AuditChain:
-    try:  # the key is unique: a plain get, with no ordering to build
-        return AuditChain.objects.select_for_update().get(key=key)
-    except AuditChain.DoesNotExist:
-        pass
-    try:
-        with transaction.atomic():
-            AuditChain.objects.get_or_create(key=key)
-    except IntegrityError:
-        pass  # another transaction created it first
-    return AuditChain.objects.select_for_update().get(key=key)
+def _advance_head(key: str, count: int) -> tuple[int, str]:
+    """Lock the chain's head and move it on by ``count`` events: the sequence and hash it had before.
+
+    One ``UPDATE ... RETURNING`` takes the lock and reads the head; the new hash is written with the events.
+    """
+    with transaction.get_connection().cursor() as cursor:
+        for _attempt in range(2):
+            cursor.execute(
+                "UPDATE core_auditchain SET last_sequence = last_sequence + %s WHERE key = %s"
+                " RETURNING last_sequence, last_hash",
+                [count, key],
+            )
+            found = cursor.fetchone()
+            if found is not None:
+                return int(found[0]) - count, str(found[1])
+            try:  # the chain's first event
+                with transaction.atomic():
+                    AuditChain.objects.get_or_create(key=key)
+            except IntegrityError:
+                pass  # another transaction created it first
+    raise RuntimeError(f"audit chain {key} could not be created")  # pragma: no cover
+
+
+def _write_events(key: str, events: list[AuditEvent], last_hash: str) -> None:
+    """Insert a chain's linked events and record its new last hash; on PostgreSQL in one statement."""
+    connection = transaction.get_connection()
+    sql, params = insert_sql(events, connection)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                f"WITH e AS ({sql}), h AS (UPDATE core_auditchain SET last_hash = %s WHERE key = %s)"  # noqa: S608
+                " SELECT e.key FROM e",
+                [*params, last_hash, key],
+            )
+        else:
+            cursor.execute(sql, params)
+        keys = [row[0] for row in cursor.fetchall()]
+        if connection.vendor != "postgresql":
+            cursor.execute("UPDATE core_auditchain SET last_hash = %s WHERE key = %s", [last_hash, key])
+    for event, pk in zip(events, keys, strict=True):
+        event.pk = pk
+        event._state.adding = False
+        event._state.db = connection.alias
 
 
 def _json_safe(data: dict[str, Any]) -> dict[str, Any]:
@@ -64,11 +97,18 @@ def audit_deferred() -> Iterator[None]:
 
     Use it inside ``transaction.atomic()`` and end it just before the transaction commits: the events are
     written in the same transaction, in the order they were recorded, with one lock on each chain's head.
-    If the block raises, nothing is appended (the transaction is rolling back). Nested blocks join the
-    outermost one. Events returned inside the block are saved (sequence, hashes, pk) when it ends.
+    If the block raises, nothing recorded inside it is appended: the transaction is rolling back, or the
+    caller is trying the write again. Nested blocks join the outermost one. Events returned inside the
+    block are saved (sequence, hashes, pk) when it ends.
     """
-    if getattr(_pending, "events", None) is not None:
-        yield
+    held: list[AuditEvent] | None = getattr(_pending, "events", None)
+    if held is not None:
+        mark = len(held)
+        try:
+            yield
+        except BaseException:
+            del held[mark:]
+            raise
         return
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("audit_deferred() must run inside transaction.atomic()")
@@ -82,17 +122,17 @@ def audit_deferred() -> Iterator[None]:
 
 
 def _append(events: list[AuditEvent]) -> None:
-    """Link and write held events: each chain's head locked once, chains in a fixed order."""
+    """Link and write events: each chain's head locked once, chains in a fixed order."""
     for key in sorted({event.chain for event in events}):
-        head = _locked_head(key)
-        for event in (e for e in events if e.chain == key):
-            event.sequence = head.last_sequence + 1
+        chained = [e for e in events if e.chain == key]
+        sequence, last_hash = _advance_head(key, len(chained))
+        for event in chained:
+            sequence += 1
+            event.sequence = sequence
             event.occurred_at = timezone.now().isoformat()  # type: ignore[assignment]
-            event.prev_hash = head.last_hash
-            event.hash = audit_chain.link_hash(head.last_hash, _hashed_fields(event))
-            head.last_sequence, head.last_hash = event.sequence, event.hash
-        AuditEvent.objects.bulk_create([e for e in events if e.chain == key])
-        head.save(update_fields=["last_sequence", "last_hash"])
+            event.prev_hash = last_hash
+            event.hash = last_hash = audit_chain.link_hash(last_hash, _hashed_fields(event))
+        _write_events(key, chained, last_hash)
 
 
 def _hashed_fields(event: AuditEvent) -> dict[str, Any]:
@@ -120,54 +160,25 @@ def audit_record(
     data: dict[str, Any] | None = None,
     actor_fallback: str = "system",
 ) -> AuditEvent:
-    """Append one event to the organisation's chain (or the platform's when organisation is None)."""
+    """Append one event to the organisation's chain (or the platform's when organisation is None).
+
+    Inside ``audit_deferred()`` the event is held and appended when the block ends.
+    """
+    user: Any = actor if actor is not None and getattr(actor, "is_authenticated", False) else None
+    event = AuditEvent(
+        chain=chain_key(organisation),
+        organisation=organisation,
+        actor=user,
+        actor_label=actor_label(actor, actor_fallback),
+        action=action,
+        object_type=object_type,
+        object_id=str(object_id),
+        data=_json_safe(data or {}),
+    )
     held: list[AuditEvent] | None = getattr(_pending, "events", None)
     if held is not None:
-        user: Any = actor if actor is not None and getattr(actor, "is_authenticated", False) else None
-        event = AuditEvent(
-            chain=chain_key(organisation),
-            organisation=organisation,
-            actor=user,
-            actor_label=actor_label(actor, actor_fallback),
-            action=action,
-            object_type=object_type,
-            object_id=str(object_id),
-            data=_json_safe(data or {}),
-        )
         held.append(event)
-        return event
-    with transaction.atomic(savepoint=False):  # joins the write it records; no savepoint
-        key = chain_key(organisation)
-        head = _locked_head(key)
-        user = actor if actor is not None and getattr(actor, "is_authenticated", False) else None
-        fields: dict[str, Any] = {
-            "chain": key,
-            "sequence": head.last_sequence + 1,
-            "organisation_id": organisation.pk if organisation is not None else None,
-            "occurred_at": timezone.now().isoformat(),
-            "actor_id": user.pk if user is not None else None,
-            "actor_label": actor_label(actor, actor_fallback),
-            "action": action,
-            "object_type": object_type,
-            "object_id": str(object_id),
-            "data": _json_safe(data or {}),
-        }
-        digest = audit_chain.link_hash(head.last_hash, fields)
-        event = AuditEvent.objects.create(
-            chain=key,
-            sequence=fields["sequence"],
-            organisation=organisation,
-            occurred_at=fields["occurred_at"],
-            actor=user,
-            actor_label=fields["actor_label"],
-            action=action,
-            object_type=object_type,
-            object_id=fields["object_id"],
-            data=fields["data"],
-            prev_hash=head.last_hash,
-            hash=digest,
-        )
-        head.last_sequence = fields["sequence"]
-        head.last_hash = digest
-        head.save(update_fields=["last_sequence", "last_hash"])
-        return event
+    else:
+        with transaction.atomic(savepoint=False):  # joins the write it records; no savepoint
+            _append([event])
+    return event

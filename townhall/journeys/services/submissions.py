@@ -17,13 +17,16 @@ from django.utils.translation import override
 
 from townhall.catalogue.model import ServiceDefinition
 from townhall.catalogue.models import DefinitionVersion
-from townhall.core.errors import FieldError, ValidationFailed
+from townhall.core.errors import Conflict, FieldError, ValidationFailed
+from townhall.core.inserts import FirstRowRefused, insert, inserts_held
 from townhall.core.models import Organisation
 from townhall.core.permissions import require
 from townhall.core.roles import Permission
 from townhall.core.services.audit import audit_deferred, audit_record
 from townhall.journeys.answers import as_field_errors, clean_all, unknown_answers
 from townhall.journeys.models import JourneySession, JourneyStatus, Submission
+
+_REFERENCE_ATTEMPTS = 8  # a new reference is taken about once in 300,000 submissions
 
 
 def _resident_email(definition: ServiceDefinition, answers: dict[str, Any]) -> str:
@@ -93,26 +96,34 @@ def _write(
 ) -> Submission:
     """The one transaction. Must be called inside ``transaction.atomic()``.
 
-    The audit events (the case's and the submission's) are appended together at the end, so the
-    organisation's audit chain is locked only for the last statements before the commit: submissions to
-    one organisation queue on that lock, and holding it for the whole write would cap their rate.
+    The new rows (case, its events, messages, submission) are held and written together in one statement
+    (``townhall.core.inserts``); the case goes first, so a taken reference writes nothing and the write is
+    built again with another. The audit events (the case's and the submission's) are appended together at
+    the end, so the organisation's audit chain is locked only for the last statements before the commit:
+    submissions to one organisation queue on that lock, and holding it for the whole write would cap their
+    rate.
     """
     from townhall.cases.services.opening import case_open
 
-    with audit_deferred():
-        return _write_held(
-            organisation=organisation,
-            version=version,
-            answers=answers,
-            channel=channel,
-            actor=actor,
-            language=language,
-            resident_email=resident_email,
-            idempotency_key=idempotency_key,
-            session=session,
-            payment_id=payment_id,
-            case_open=case_open,
-        )
+    for _attempt in range(_REFERENCE_ATTEMPTS):
+        try:
+            with audit_deferred(), inserts_held():  # the rows in one statement, then the audit events
+                return _write_held(
+                    organisation=organisation,
+                    version=version,
+                    answers=answers,
+                    channel=channel,
+                    actor=actor,
+                    language=language,
+                    resident_email=resident_email,
+                    idempotency_key=idempotency_key,
+                    session=session,
+                    payment_id=payment_id,
+                    case_open=case_open,
+                )
+        except FirstRowRefused:
+            continue  # the case's new reference was taken (about one in 300,000): nothing was written
+    raise Conflict("Could not find a free case reference", code="case_reference_exhausted")  # pragma: no cover
 
 
 def _write_held(
@@ -142,7 +153,7 @@ def _write_held(
     )
     state = definition.workflow.state(case.state)
     next_words = state.description or definition.what_happens_next
-    submission = Submission.objects.create(
+    submission = Submission(
         organisation=organisation,
         version=version,
         case=case,
@@ -161,6 +172,7 @@ def _write_held(
             "what_happens_next": next_words.get(case.language) if next_words else "",
         },
     )
+    insert(submission)
     _confirmation_email(
         organisation=organisation,
         definition=definition,

@@ -17,6 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from townhall.core.errors import FieldError, ValidationFailed
+from townhall.core.inserts import insert
 from townhall.core.models import Organisation
 from townhall.notifications import config, templates
 from townhall.notifications.models import Channel, Notification, NotificationEvent, Status
@@ -93,29 +94,36 @@ def notification_queue(
     recipient = normalise_recipient(channel, to)
     now = timezone.now()
     with transaction.atomic(savepoint=False):  # joins the caller's transaction; no savepoint to pay for
-        notification = Notification.objects.create(
-            organisation=organisation,
-            channel=channel,
-            to=recipient,
-            subject=subject.strip() if channel == Channel.EMAIL else "",
-            body=body,
-            language=language,
-            case_reference=case_reference,
-            kind=kind,
-            status=Status.CREATED,
-            send_after=send_after,
-            next_attempt_at=first_attempt_at(
-                now=now, channel=channel, send_after=send_after, quiet=config.quiet_hours()
-            ),
-            reference=f"th-{uuid.uuid4().hex}",
+        notification = insert(
+            Notification(
+                organisation=organisation,
+                channel=channel,
+                to=recipient,
+                subject=subject.strip() if channel == Channel.EMAIL else "",
+                body=body,
+                language=language,
+                case_reference=case_reference,
+                kind=kind,
+                status=Status.CREATED,
+                send_after=send_after,
+                next_attempt_at=first_attempt_at(
+                    now=now, channel=channel, send_after=send_after, quiet=config.quiet_hours()
+                ),
+                reference=f"th-{uuid.uuid4().hex}",
+            )
         )
-        NotificationEvent.objects.create(
-            notification=notification, occurred_at=now, status=Status.CREATED, detail=_created_detail(notification)
+        insert(
+            NotificationEvent(
+                notification=notification,
+                occurred_at=now,
+                status=Status.CREATED,
+                detail=_created_detail(notification, now),
+            )
         )
     return notification
 
 
-def _created_detail(notification: Notification) -> str:
-    if notification.next_attempt_at > notification.created_at:
+def _created_detail(notification: Notification, now: datetime) -> str:
+    if notification.next_attempt_at > now:
         return f"Scheduled for {notification.next_attempt_at.isoformat()}"
     return ""

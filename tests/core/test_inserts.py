@@ -1,0 +1,117 @@
+"""New rows written together (townhall.core.inserts): one statement on PostgreSQL, linked keys, all or nothing."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from django.db import IntegrityError, connection, transaction
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from townhall.core.inserts import FirstRowRefused, insert, insert_together, inserts_held
+from townhall.notifications.models import Notification, NotificationEvent
+
+pytestmark = pytest.mark.django_db
+
+
+def message(organisation: Any, reference: str) -> Notification:
+    now = timezone.now()
+    return Notification(
+        organisation=organisation,
+        channel="email",
+        to="resident@example.test",
+        subject="Received",
+        body="We have your report",
+        reference=reference,
+        next_attempt_at=now,
+    )
+
+
+def first_event(notification: Notification) -> NotificationEvent:
+    return NotificationEvent(notification=notification, occurred_at=timezone.now(), status="created")
+
+
+def written(*references: str) -> int:
+    return Notification.objects.filter(reference__in=references).count()
+
+
+def test_linked_rows_are_written_with_the_keys_of_the_rows_they_point_at(district: Any) -> None:
+    note, other = message(district, "th-a"), message(district, "th-b")
+    rows = [note, first_event(note), other, first_event(other)]
+    with transaction.atomic(), CaptureQueriesContext(connection) as queries:
+        insert_together(rows)
+    inserts = [q for q in queries.captured_queries if "INSERT" in q["sql"]]
+    assert len(inserts) == (1 if connection.vendor == "postgresql" else 4)
+    assert all(row.pk is not None and not row._state.adding for row in rows)
+    assert rows[1].notification_id == note.pk and rows[3].notification_id == other.pk
+    stored = NotificationEvent.objects.get(pk=rows[3].pk)
+    assert stored.notification.reference == "th-b"
+    assert note.created_at is not None  # auto_now_add ran, as save() would run it
+    assert Notification.objects.get(pk=note.pk).created_at == note.created_at
+
+
+def test_a_first_row_a_unique_index_refuses_writes_nothing(district: Any) -> None:
+    insert(message(district, "th-taken"))
+    note = message(district, "th-taken")
+    with transaction.atomic():
+        with pytest.raises(FirstRowRefused):
+            insert_together([note, first_event(note), message(district, "th-free")])
+        # The transaction goes on: no error aborted it, so the write can be tried again.
+        insert_together([message(district, "th-fresh")])
+    assert written("th-taken", "th-free", "th-fresh") == 2
+    assert not NotificationEvent.objects.exists()
+
+
+def test_a_later_row_a_unique_index_refuses_fails_the_write(district: Any) -> None:
+    insert(message(district, "th-taken"))
+    with pytest.raises(IntegrityError), transaction.atomic():
+        insert_together([message(district, "th-new"), message(district, "th-taken")])
+    assert written("th-new") == 0
+
+
+def test_a_row_pointing_at_an_unsaved_row_not_in_the_write_is_refused(district: Any) -> None:
+    orphan = first_event(message(district, "th-never"))
+    with pytest.raises(ValueError, match="notification"), transaction.atomic():
+        insert_together([orphan])
+
+
+def test_a_row_pointing_at_a_row_saved_since_takes_its_key(district: Any) -> None:
+    note = message(district, "th-saved")
+    event = first_event(note)
+    note.save()
+    with transaction.atomic():
+        insert_together([event])
+    assert event.notification_id == note.pk
+
+
+def test_held_rows_are_written_as_the_block_ends_and_not_at_all_if_it_fails(district: Any) -> None:
+    with transaction.atomic(), inserts_held():
+        note = insert(message(district, "th-held"))
+        with inserts_held():  # joins the outer block
+            insert(first_event(note))
+        assert note.pk is None and written("th-held") == 0
+    assert note.pk is not None and NotificationEvent.objects.filter(notification=note).count() == 1
+    with pytest.raises(RuntimeError, match="failed"), transaction.atomic(), inserts_held():
+        insert(message(district, "th-dropped"))
+        raise RuntimeError("the write failed")
+    assert written("th-dropped") == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_holding_needs_a_transaction(district: Any) -> None:
+    with pytest.raises(RuntimeError, match="atomic"), inserts_held():
+        pass  # pragma: no cover
+
+
+def test_values_are_prepared_as_save_prepares_them(district: Any) -> None:
+    later = timezone.now() + timedelta(hours=3)
+    note = message(district, "th-json")
+    note.send_after = later
+    event = first_event(note)
+    event.detail = 'it\'s "quoted" and has a % sign and ünïcode'
+    with transaction.atomic():
+        insert_together([note, event])
+    assert Notification.objects.get(pk=note.pk).send_after == later
+    assert NotificationEvent.objects.get(pk=event.pk).detail == event.detail

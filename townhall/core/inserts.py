@@ -1,0 +1,212 @@
+"""New rows written together: on PostgreSQL one statement for all of them, instead of one each (ADR 0017).
+
+A submission writes six or more new rows: its case, the case's events, the confirmation message and its
+first event, the submission. Saved one by one, each costs Django's save machinery, a round trip and a
+statement for PostgreSQL to parse and plan; together those were about half of a submission's cost. Here
+they are written as one ``WITH r0 AS (INSERT ...), r1 AS (INSERT ... SELECT ... FROM r0) ...`` statement.
+
+* A row whose foreign key points at an earlier unsaved row of the same write gets that row's new key
+  inside the statement.
+* Every row is written only if the first one is. A first row refused by a unique index (ON CONFLICT DO
+  NOTHING) writes nothing and raises ``FirstRowRefused``, so the caller can try again with, say, another
+  case reference, inside the same transaction and without a savepoint.
+* Other engines (SQLite) write the same rows, prepared the same way, one statement each.
+
+Values are prepared as Django's insert compiler prepares them: ``pre_save`` (``auto_now``) and then
+``get_db_prep_save``. No ``save()`` signals are sent; Townhall has no receivers (DESIGN.md rule 5).
+
+Services call ``insert(row)``. Inside ``inserts_held()`` the row is held and written when the block ends;
+outside it is saved at once, as before.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any, TypeVar
+
+from django.db import connections, transaction
+from django.db.models import Field, ForeignKey, Model
+
+M = TypeVar("M", bound=Model)
+
+
+class FirstRowRefused(Exception):
+    """The first row was refused by a unique index, so nothing was written."""
+
+
+_held = threading.local()
+
+
+def holding() -> bool:
+    """Whether ``insert`` is holding rows for an ``inserts_held()`` block."""
+    return getattr(_held, "rows", None) is not None
+
+
+def insert(row: M) -> M:
+    """Write a new row: at once, or when the enclosing ``inserts_held()`` block ends."""
+    rows: list[Model] | None = getattr(_held, "rows", None)
+    if rows is None:
+        row.save(force_insert=True)
+    else:
+        rows.append(row)
+    return row
+
+
+def insert_many(rows: list[M]) -> list[M]:
+    """Write new rows of one model: in one ``bulk_create`` now, or when the ``inserts_held()`` block ends."""
+    held: list[Model] | None = getattr(_held, "rows", None)
+    if held is not None:
+        held.extend(rows)
+    elif rows:
+        type(rows[0])._default_manager.bulk_create(rows)
+    return rows
+
+
+@contextmanager
+def inserts_held(using: str = "default") -> Iterator[None]:
+    """Hold the rows given to ``insert`` and write them together, in order, as the block ends.
+
+    Use it inside ``transaction.atomic()``. If the block raises, nothing it held is written. A nested block
+    joins the outer one. ``FirstRowRefused`` comes from the end of the block.
+    """
+    if holding():
+        yield
+        return
+    if not transaction.get_connection(using).in_atomic_block:
+        raise RuntimeError("inserts_held() must run inside transaction.atomic()")
+    _held.rows = []
+    try:
+        yield
+        rows: list[Model] = _held.rows
+    finally:
+        _held.rows = None
+    insert_together(rows, using=using)
+
+
+def insert_together(rows: Sequence[Model], *, using: str = "default") -> None:
+    """Write new rows, each only if the first is; ``FirstRowRefused`` if a unique index refuses the first."""
+    if not rows:
+        return
+    connection = connections[using]
+    write = _one_statement if connection.vendor == "postgresql" else _statement_each
+    keys = write(rows, connection)
+    for row, key in zip(rows, keys, strict=True):
+        row.pk = key
+        row._state.adding = False
+        row._state.db = using
+    for i, row in enumerate(rows):  # the foreign keys to rows that had no key until now
+        for field, parent in _links(row, rows[:i]):
+            setattr(row, field.attname, parent.pk)
+
+
+def _fields(model: type[Model]) -> list[Field[Any, Any]]:
+    opts = model._meta
+    return [f for f in opts.concrete_fields if f is not opts.auto_field]
+
+
+def _links(row: Model, earlier: Sequence[Model]) -> list[tuple[Field[Any, Any], Model]]:
+    """The foreign keys of ``row`` that point at a row written before it in this write, and those rows.
+
+    A foreign key to a row saved since it was assigned takes that row's key now, as ``save()`` would; one
+    to a row that is not saved and not written earlier is refused.
+    """
+    links: list[tuple[Field[Any, Any], Model]] = []
+    for field in _fields(type(row)):
+        if not isinstance(field, ForeignKey) or getattr(row, field.attname) is not None:
+            continue
+        parent = field.get_cached_value(row, default=None)
+        if parent is None:
+            continue
+        if any(parent is other for other in earlier):
+            links.append((field, parent))
+        elif parent.pk is not None:
+            setattr(row, field.attname, parent.pk)
+        else:
+            raise ValueError(f"{type(row).__name__}.{field.name} points at a row that is not written before it")
+    return links
+
+
+def _value(field: Field[Any, Any], row: Model, connection: Any) -> tuple[str, list[Any]]:
+    value = field.get_db_prep_save(field.pre_save(row, add=True), connection=connection)
+    placeholder = getattr(field, "get_placeholder", None)
+    return (placeholder(value, None, connection) if placeholder else "%s"), [value]
+
+
+def _values(row: Model, connection: Any, linked: dict[str, str] | None = None) -> tuple[list[str], list[Any]]:
+    """The row's values as SQL and parameters, column by column; ``linked`` gives SQL for some columns."""
+    sql: list[str] = []
+    params: list[Any] = []
+    for field in _fields(type(row)):
+        if linked and field.attname in linked:
+            sql.append(linked[field.attname])
+        else:
+            value_sql, value_params = _value(field, row, connection)
+            sql.append(value_sql)
+            params.extend(value_params)
+    return sql, params
+
+
+def _into(model: type[Model], connection: Any) -> str:
+    qn = connection.ops.quote_name
+    return f"INSERT INTO {qn(model._meta.db_table)} ({', '.join(qn(f.column) for f in _fields(model))})"
+
+
+def _returning(model: type[Model], connection: Any) -> str:
+    return f"RETURNING {connection.ops.quote_name(model._meta.pk.column)} AS key"  # type: ignore[union-attr]
+
+
+def insert_sql(rows: Sequence[Model], connection: Any, *, unless_taken: bool = False) -> tuple[str, list[Any]]:
+    """``INSERT ... VALUES (...), (...) RETURNING`` the keys, as ``key``, of new rows of one model.
+
+    ``unless_taken`` adds ON CONFLICT DO NOTHING: a row a unique index refuses is left out, with no error.
+    """
+    model = type(rows[0])
+    params: list[Any] = []
+    tuples = []
+    for row in rows:
+        sql, row_params = _values(row, connection)
+        tuples.append(f"({', '.join(sql)})")
+        params.extend(row_params)
+    conflict = " ON CONFLICT DO NOTHING" if unless_taken else ""
+    return f"{_into(model, connection)} VALUES {', '.join(tuples)}{conflict} {_returning(model, connection)}", params
+
+
+def _one_statement(rows: Sequence[Model], connection: Any) -> list[Any]:
+    """``WITH r0 AS (INSERT ...), r1 AS (INSERT ... SELECT ... FROM r0) ... SELECT r0.key, r1.key ...``"""
+    position = {id(row): i for i, row in enumerate(rows)}
+    _links(rows[0], [])  # nothing earlier to point at: takes keys of rows saved since, refuses unsaved ones
+    first_sql, params = insert_sql(rows[:1], connection, unless_taken=True)
+    ctes = [f"r0 AS ({first_sql})"]
+    for i, row in enumerate(rows[1:], start=1):
+        parents = {field.attname: position[id(parent)] for field, parent in _links(row, rows[:i])}
+        values, row_params = _values(row, connection, {name: f"r{n}.key" for name, n in parents.items()})
+        params.extend(row_params)
+        sources = ", ".join(f"r{n}" for n in sorted({0, *parents.values()}))  # r0: only if the first was written
+        into, returning = _into(type(row), connection), _returning(type(row), connection)
+        ctes.append(f"r{i} AS ({into} SELECT {', '.join(values)} FROM {sources} {returning})")  # noqa: S608
+    keys = ", ".join(f"r{i}.key" for i in range(len(rows)))
+    tables = ", ".join(f"r{i}" for i in range(len(rows)))
+    with connection.cursor() as cursor:
+        # Only quoted table and column names and r0, r1... are spliced in: every value is a parameter.
+        cursor.execute(f"WITH {', '.join(ctes)} SELECT {keys} FROM {tables}", params)  # noqa: S608
+        found = cursor.fetchone()
+    if found is None:
+        raise FirstRowRefused(type(rows[0]).__name__)
+    return list(found)
+
+
+def _statement_each(rows: Sequence[Model], connection: Any) -> list[Any]:
+    keys: list[Any] = []
+    with connection.cursor() as cursor:
+        for i, row in enumerate(rows):
+            for field, parent in _links(row, rows[:i]):
+                setattr(row, field.attname, parent.pk)  # written already: rows go in order
+            cursor.execute(*insert_sql([row], connection, unless_taken=i == 0))
+            found = cursor.fetchone()
+            if found is None:
+                raise FirstRowRefused(type(rows[0]).__name__)
+            keys.append(found[0])
+            row.pk = found[0]
+    return keys
