@@ -92,3 +92,40 @@ def test_deferred_events_are_dropped_when_the_block_fails(district):
     assert AuditEvent.objects.filter(chain=chain_key(district)).count() == before
     audit_record(organisation=district, actor=None, action="test.after")  # not held: no block is open
     assert AuditEvent.objects.filter(chain=chain_key(district)).count() == before + 1
+
+
+@pytest.mark.django_db
+def test_rows_and_events_written_together_start_a_new_chain_and_follow_it():
+    from django.db import transaction
+    from django.utils import timezone
+
+    from townhall.core.inserts import insert
+    from townhall.core.models import AuditChain, Organisation
+    from townhall.core.services.audit import written_together
+    from townhall.notifications.models import Notification
+
+    fresh = Organisation.objects.create(code="fresh", name="Fresh Council")  # no audit chain yet
+
+    def write(reference: str) -> list[AuditEvent]:
+        with transaction.atomic(), written_together():
+            insert(
+                Notification(
+                    organisation=fresh,
+                    channel="email",
+                    to="resident@example.test",
+                    subject="Received",
+                    body="Received",
+                    reference=reference,
+                    next_attempt_at=timezone.now(),
+                )
+            )
+            return [audit_record(organisation=fresh, actor=None, action=f"test.{n}") for n in (1, 2)]
+
+    first = write("th-one")  # no head yet: it is made, and the events follow it
+    second = write("th-two")  # on PostgreSQL the head moves on and the events are hashed in the one statement
+    head = AuditChain.objects.get(key=chain_key(fresh))
+    assert [e.sequence for e in [*first, *second]] == [1, 2, 3, 4]
+    assert second[0].prev_hash == first[1].hash and head.last_hash == second[1].hash
+    stored = AuditEvent.objects.get(pk=second[1].pk)
+    assert (stored.sequence, stored.prev_hash, stored.hash) == (4, second[1].prev_hash, second[1].hash)
+    assert audit_chains_verify()[chain_key(fresh)] is None

@@ -37,6 +37,18 @@ def link_hash(prev_hash: str, event: Mapping[str, Any]) -> str:
     return hashlib.sha256((prev_hash + canonical(event)).encode()).hexdigest()
 
 
+def canonical_before_sequence(event: Mapping[str, Any]) -> str:
+    """The event's canonical JSON up to its sequence: ``canonical(event)`` is this, the sequence's digits and ``}``.
+
+    "sequence" sorts last of the hashed fields, so a database that knows only the sequence can finish the
+    text and hash it (``townhall.core.services.audit`` does so on PostgreSQL).
+    """
+    text = canonical({**event, "sequence": 0})
+    if not text.endswith('"sequence":0}'):  # pragma: no cover - only if HASHED_FIELDS gained a later name
+        raise ValueError("the sequence is not the last hashed field")
+    return text[: -len("0}")]
+
+
 @dataclass(frozen=True)
 class BrokenLink:
     chain: str

@@ -21,6 +21,7 @@ outside it is saved at once, as before.
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -34,6 +35,18 @@ M = TypeVar("M", bound=Model)
 
 class FirstRowRefused(Exception):
     """The first row was refused by a unique index, so nothing was written."""
+
+
+@dataclasses.dataclass
+class Tail:
+    """More of the one statement, after the rows (PostgreSQL only): common table expressions that may read
+    the rows' (``r0``, ``r1``... each with its ``key``), their parameters in order, and expressions for the
+    statement to return after the rows' keys. Write ``EXISTS (SELECT 1 FROM r0, ...)`` into them to run
+    after every row is written and only if the rows were."""
+
+    ctes: list[str] = dataclasses.field(default_factory=list)
+    params: list[Any] = dataclasses.field(default_factory=list)
+    results: list[str] = dataclasses.field(default_factory=list)
 
 
 _held = threading.local()
@@ -74,31 +87,48 @@ def inserts_held(using: str = "default") -> Iterator[None]:
     if holding():
         yield
         return
-    if not transaction.get_connection(using).in_atomic_block:
-        raise RuntimeError("inserts_held() must run inside transaction.atomic()")
-    _held.rows = []
-    try:
+    with rows_held(using) as rows:
         yield
-        rows: list[Model] = _held.rows
-    finally:
-        _held.rows = None
     insert_together(rows, using=using)
 
 
-def insert_together(rows: Sequence[Model], *, using: str = "default") -> None:
-    """Write new rows, each only if the first is; ``FirstRowRefused`` if a unique index refuses the first."""
+@contextmanager
+def rows_held(using: str = "default") -> Iterator[list[Model]]:
+    """Hold the rows given to ``insert`` in this block and hand them to the caller, who writes them."""
+    if holding():
+        raise RuntimeError("rows are already held by an enclosing block")
+    if not transaction.get_connection(using).in_atomic_block:
+        raise RuntimeError("inserts_held() must run inside transaction.atomic()")
+    rows: list[Model] = []
+    _held.rows = rows
+    try:
+        yield rows
+    finally:
+        _held.rows = None
+
+
+def insert_together(rows: Sequence[Model], *, using: str = "default", tail: Tail | None = None) -> list[Any]:
+    """Write new rows, each only if the first is; ``FirstRowRefused`` if a unique index refuses the first.
+
+    Returns what the ``tail`` asked for (PostgreSQL only; ``[]`` without one).
+    """
     if not rows:
-        return
+        return []
     connection = connections[using]
-    write = _one_statement if connection.vendor == "postgresql" else _statement_each
-    keys = write(rows, connection)
-    for row, key in zip(rows, keys, strict=True):
+    if tail is not None and connection.vendor != "postgresql":
+        raise ValueError("a tail is written only on PostgreSQL")
+    if connection.vendor == "postgresql":
+        found = _one_statement(rows, connection, tail or Tail())
+    else:
+        found = _statement_each(rows, connection)
+    for row, key in zip(rows, found, strict=False):
         row.pk = key
         row._state.adding = False
         row._state.db = using
     for i, row in enumerate(rows):  # the foreign keys to rows that had no key until now
-        for field, parent in _links(row, rows[:i]):
-            setattr(row, field.attname, parent.pk)
+        for fk, parent in _links(row, rows[:i]):
+            setattr(row, fk.attname, parent.pk)
+    return found[len(rows) :]
 
 
 def _fields(model: type[Model]) -> list[Field[Any, Any]]:
@@ -134,13 +164,18 @@ def _value(field: Field[Any, Any], row: Model, connection: Any) -> tuple[str, li
     return (placeholder(value, None, connection) if placeholder else "%s"), [value]
 
 
-def _values(row: Model, connection: Any, linked: dict[str, str] | None = None) -> tuple[list[str], list[Any]]:
-    """The row's values as SQL and parameters, column by column; ``linked`` gives SQL for some columns."""
+def _values(
+    row: Model, connection: Any, linked: dict[str, tuple[str, list[Any]]] | None = None
+) -> tuple[list[str], list[Any]]:
+    """The row's values as SQL and parameters, column by column; ``linked`` gives SQL (and its parameters)
+    for some columns, by attribute name."""
     sql: list[str] = []
     params: list[Any] = []
     for field in _fields(type(row)):
         if linked and field.attname in linked:
-            sql.append(linked[field.attname])
+            linked_sql, linked_params = linked[field.attname]
+            sql.append(linked_sql)
+            params.extend(linked_params)
         else:
             value_sql, value_params = _value(field, row, connection)
             sql.append(value_sql)
@@ -173,24 +208,38 @@ def insert_sql(rows: Sequence[Model], connection: Any, *, unless_taken: bool = F
     return f"{_into(model, connection)} VALUES {', '.join(tuples)}{conflict} {_returning(model, connection)}", params
 
 
-def _one_statement(rows: Sequence[Model], connection: Any) -> list[Any]:
+def insert_select_sql(
+    row: Model, connection: Any, sources: str, linked: dict[str, tuple[str, list[Any]]]
+) -> tuple[str, list[Any]]:
+    """``INSERT ... SELECT <values> FROM <sources> RETURNING`` the key: one new row, some of its columns
+    given as SQL over ``sources`` (``linked``, by attribute name)."""
+    values, params = _values(row, connection, linked)
+    into, returning = _into(type(row), connection), _returning(type(row), connection)
+    return f"{into} SELECT {', '.join(values)} FROM {sources} {returning}", params  # noqa: S608
+
+
+def _one_statement(rows: Sequence[Model], connection: Any, tail: Tail) -> list[Any]:
     """``WITH r0 AS (INSERT ...), r1 AS (INSERT ... SELECT ... FROM r0) ... SELECT r0.key, r1.key ...``"""
     position = {id(row): i for i, row in enumerate(rows)}
     _links(rows[0], [])  # nothing earlier to point at: takes keys of rows saved since, refuses unsaved ones
     first_sql, params = insert_sql(rows[:1], connection, unless_taken=True)
     ctes = [f"r0 AS ({first_sql})"]
     for i, row in enumerate(rows[1:], start=1):
-        parents = {field.attname: position[id(parent)] for field, parent in _links(row, rows[:i])}
-        values, row_params = _values(row, connection, {name: f"r{n}.key" for name, n in parents.items()})
-        params.extend(row_params)
+        parents = {fk.attname: position[id(parent)] for fk, parent in _links(row, rows[:i])}
         sources = ", ".join(f"r{n}" for n in sorted({0, *parents.values()}))  # r0: only if the first was written
-        into, returning = _into(type(row), connection), _returning(type(row), connection)
-        ctes.append(f"r{i} AS ({into} SELECT {', '.join(values)} FROM {sources} {returning})")  # noqa: S608
-    keys = ", ".join(f"r{i}.key" for i in range(len(rows)))
+        sql, row_params = insert_select_sql(
+            row, connection, sources, {a: (f"r{n}.key", []) for a, n in parents.items()}
+        )
+        ctes.append(f"r{i} AS ({sql})")
+        params.extend(row_params)
+    keys = ", ".join([*(f"r{i}.key" for i in range(len(rows))), *tail.results])
     tables = ", ".join(f"r{i}" for i in range(len(rows)))
     with connection.cursor() as cursor:
         # Only quoted table and column names and r0, r1... are spliced in: every value is a parameter.
-        cursor.execute(f"WITH {', '.join(ctes)} SELECT {keys} FROM {tables}", params)  # noqa: S608
+        cursor.execute(
+            f"WITH {', '.join([*ctes, *tail.ctes])} SELECT {keys} FROM {tables}",  # noqa: S608
+            [*params, *tail.params],
+        )
         found = cursor.fetchone()
     if found is None:
         raise FirstRowRefused(type(rows[0]).__name__)

@@ -22,6 +22,9 @@ class AuditChain(models.Model):
     key = models.CharField(max_length=64, unique=True)
     last_sequence = models.BigIntegerField(default=0)
     last_hash = models.CharField(max_length=64, default="0" * 64)
+    # The last hash before the latest append. The statement that appends sets it from last_hash, so its
+    # RETURNING can hand back the hash its first event follows (PostgreSQL 15 cannot return old values).
+    prior_hash = models.CharField(max_length=64, default="", blank=True)
 
     def __str__(self) -> str:
         return f"{self.key} at {self.last_sequence}"

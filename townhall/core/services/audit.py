@@ -19,7 +19,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from townhall.core import audit_chain
-from townhall.core.inserts import insert_sql
+from townhall.core.inserts import Tail, insert_select_sql, insert_sql, insert_together, rows_held
 from townhall.core.models import AuditChain, AuditEvent, Organisation
 
 PLATFORM_CHAIN = "platform"
@@ -76,10 +76,7 @@ def _write_events(key: str, events: list[AuditEvent], last_hash: str) -> None:
         keys = [row[0] for row in cursor.fetchall()]
         if connection.vendor != "postgresql":
             cursor.execute("UPDATE core_auditchain SET last_hash = %s WHERE key = %s", [last_hash, key])
-    for event, pk in zip(events, keys, strict=True):
-        event.pk = pk
-        event._state.adding = False
-        event._state.db = connection.alias
+    _saved(events, keys, connection.alias)
 
 
 def _json_safe(data: dict[str, Any]) -> dict[str, Any]:
@@ -110,15 +107,115 @@ def audit_deferred() -> Iterator[None]:
             del held[mark:]
             raise
         return
+    with _events_held() as events:
+        yield
+    _append(events)
+
+
+@contextmanager
+def _events_held() -> Iterator[list[AuditEvent]]:
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("audit_deferred() must run inside transaction.atomic()")
-    _pending.events = []
+    events: list[AuditEvent] = []
+    _pending.events = events
     try:
-        yield
-        events: list[AuditEvent] = _pending.events
+        yield events
     finally:
         _pending.events = None
-    _append(events)
+
+
+@contextmanager
+def written_together() -> Iterator[None]:
+    """Hold a write's new rows (``insert``) and audit events (``audit_record``); write them as the block ends.
+
+    On PostgreSQL, with the events in one chain, that is one statement: the rows, then the chain's head
+    locked and moved on and the events linked to it, by the database (``_chain_tail``), so the head is
+    locked only from that statement to the commit. Elsewhere the rows are written as ``inserts_held()``
+    writes them, then the events appended as ``audit_deferred()`` appends them. If a unique index refuses
+    the first row, nothing is written and ``FirstRowRefused`` comes from the end of the block.
+    """
+    if getattr(_pending, "events", None) is not None:
+        raise RuntimeError("written_together() cannot run inside audit_deferred()")
+    with rows_held() as rows, _events_held() as events:
+        yield
+    connection = transaction.get_connection()
+    if connection.vendor != "postgresql" or not rows or len({e.chain for e in events}) != 1:
+        insert_together(rows)
+        _append(events)
+        return
+    _stamp(events)
+    base, prev, *keys = insert_together(rows, tail=_chain_tail(events, len(rows), connection))
+    if base is None:  # the chain's first event: its head is made as audit_deferred() makes it
+        _append(events)
+        return
+    _link(events, int(base), str(prev))
+    _saved(events, keys, connection.alias)
+
+
+def _chain_tail(events: list[AuditEvent], row_count: int, connection: Any) -> Tail:
+    """The statement's end: the head moved on by len(events), and the events, hashed by PostgreSQL.
+
+    An event's hash is SHA-256 over the previous hash and its canonical JSON (``audit_chain``); only the
+    sequence is not known until the head is locked, and it is the JSON's last field, so each hash is
+    ``sha256(previous || text before the sequence || sequence || '}')``. The head keeps the hash it had in
+    ``prior_hash`` so the events can follow it. The head is updated only once every row is written
+    (``EXISTS``), so a repeated key waits on the first transaction's row, not on the head it holds.
+    """
+    prefixes = [audit_chain.canonical_before_sequence(_hashed_fields(event)) for event in events]
+
+    def hashes(previous: str, base: str) -> list[tuple[str, list[Any]]]:
+        chained, params = previous, list[Any]()
+        found: list[tuple[str, list[Any]]] = []
+        for k, prefix in enumerate(prefixes, start=1):
+            chained = (
+                f"encode(sha256(convert_to({chained} || %s::text || ({base} + {k})::text || '}}', 'UTF8')), 'hex')"
+            )
+            params = [*params, prefix]
+            found.append((chained, params))
+        return found
+
+    n, every_row = len(events), ", ".join(f"r{i}" for i in range(row_count))
+    last_sql, last_params = hashes("last_hash", "last_sequence")[-1]
+    tail = Tail(
+        ctes=[
+            f"h AS (UPDATE core_auditchain SET last_sequence = last_sequence + {n}, prior_hash = last_hash,"  # noqa: S608
+            f" last_hash = {last_sql} WHERE key = %s AND EXISTS (SELECT 1 FROM {every_row})"
+            f" RETURNING last_sequence - {n} AS base, prior_hash AS prev)"
+        ],
+        params=[*last_params, events[0].chain],
+        results=["(SELECT base FROM h)", "(SELECT prev FROM h)"],
+    )
+    linked = hashes("h.prev", "h.base")
+    for k, event in enumerate(events, start=1):
+        prev = linked[k - 2] if k > 1 else ("h.prev", [])
+        columns = {"sequence": (f"h.base + {k}", []), "prev_hash": prev, "hash": linked[k - 1]}
+        sql, params = insert_select_sql(event, connection, "h", columns)
+        tail.ctes.append(f"a{k} AS ({sql})")
+        tail.params.extend(params)
+        tail.results.append(f"(SELECT key FROM a{k})")  # noqa: S608
+    return tail
+
+
+def _stamp(events: list[AuditEvent]) -> None:
+    for event in events:
+        event.occurred_at = timezone.now().isoformat()  # type: ignore[assignment]
+
+
+def _link(events: list[AuditEvent], sequence: int, last_hash: str) -> str:
+    """Number and hash events after ``sequence`` and ``last_hash``; returns the last event's hash."""
+    for event in events:
+        sequence += 1
+        event.sequence = sequence
+        event.prev_hash = last_hash
+        event.hash = last_hash = audit_chain.link_hash(last_hash, _hashed_fields(event))
+    return last_hash
+
+
+def _saved(events: list[AuditEvent], keys: list[Any], alias: str) -> None:
+    for event, pk in zip(events, keys, strict=True):
+        event.pk = pk
+        event._state.adding = False
+        event._state.db = alias
 
 
 def _append(events: list[AuditEvent]) -> None:
@@ -126,13 +223,8 @@ def _append(events: list[AuditEvent]) -> None:
     for key in sorted({event.chain for event in events}):
         chained = [e for e in events if e.chain == key]
         sequence, last_hash = _advance_head(key, len(chained))
-        for event in chained:
-            sequence += 1
-            event.sequence = sequence
-            event.occurred_at = timezone.now().isoformat()  # type: ignore[assignment]
-            event.prev_hash = last_hash
-            event.hash = last_hash = audit_chain.link_hash(last_hash, _hashed_fields(event))
-        _write_events(key, chained, last_hash)
+        _stamp(chained)
+        _write_events(key, chained, _link(chained, sequence, last_hash))
 
 
 def _hashed_fields(event: AuditEvent) -> dict[str, Any]:

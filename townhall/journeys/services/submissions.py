@@ -18,11 +18,11 @@ from django.utils.translation import override
 from townhall.catalogue.model import ServiceDefinition
 from townhall.catalogue.models import DefinitionVersion
 from townhall.core.errors import Conflict, FieldError, ValidationFailed
-from townhall.core.inserts import FirstRowRefused, insert, inserts_held
+from townhall.core.inserts import FirstRowRefused, insert
 from townhall.core.models import Organisation
 from townhall.core.permissions import require
 from townhall.core.roles import Permission
-from townhall.core.services.audit import audit_deferred, audit_record
+from townhall.core.services.audit import audit_record, written_together
 from townhall.journeys.answers import as_field_errors, clean_all, unknown_answers
 from townhall.journeys.models import JourneySession, JourneyStatus, Submission
 
@@ -107,7 +107,7 @@ def _write(
 
     for _attempt in range(_REFERENCE_ATTEMPTS):
         try:
-            with audit_deferred(), inserts_held():  # the rows in one statement, then the audit events
+            with written_together():  # the rows and the audit events, in one statement on PostgreSQL
                 return _write_held(
                     organisation=organisation,
                     version=version,
@@ -214,21 +214,20 @@ def journey_submit(*, session: JourneySession, actor: Any = None, language: str 
         answers = _validated(definition, locked.answers, locked.language)
         if definition.fee and locked.channel == "online" and locked.payment_status != "success":
             raise ValidationFailed("Pay the fee before you send your application", code="payment_required")
-        with audit_deferred():  # the audit events go last, after the journey's own update
-            submission = _write(
-                organisation=locked.organisation,
-                version=version,
-                answers=answers,
-                channel=locked.channel,
-                actor=actor if locked.staff_id else None,
-                language=locked.language,
-                resident_email="",
-                session=locked,
-                payment_id=locked.payment_id,
-            )
-            locked.status = JourneyStatus.SUBMITTED
-            locked.reference = submission.reference
-            locked.save(update_fields=["status", "reference", "language", "updated_at"])
+        submission = _write(
+            organisation=locked.organisation,
+            version=version,
+            answers=answers,
+            channel=locked.channel,
+            actor=actor if locked.staff_id else None,
+            language=locked.language,
+            resident_email="",
+            session=locked,
+            payment_id=locked.payment_id,
+        )
+        locked.status = JourneyStatus.SUBMITTED
+        locked.reference = submission.reference
+        locked.save(update_fields=["status", "reference", "language", "updated_at"])
     session.status, session.reference = locked.status, locked.reference
     return submission
 
