@@ -22,6 +22,7 @@ outside it is saved at once, as before.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -29,6 +30,8 @@ from typing import Any, TypeVar
 
 from django.db import connections, transaction
 from django.db.models import Field, ForeignKey, Model
+
+from townhall.core.postgresql.binding import wrapped_binding_cursor
 
 M = TypeVar("M", bound=Model)
 
@@ -131,6 +134,7 @@ def insert_together(rows: Sequence[Model], *, using: str = "default", tail: Tail
     return found[len(rows) :]
 
 
+@functools.cache
 def _fields(model: type[Model]) -> list[Field[Any, Any]]:
     opts = model._meta
     return [f for f in opts.concrete_fields if f is not opts.auto_field]
@@ -161,7 +165,28 @@ def _links(row: Model, earlier: Sequence[Model]) -> list[tuple[Field[Any, Any], 
 def _value(field: Field[Any, Any], row: Model, connection: Any) -> tuple[str, list[Any]]:
     value = field.get_db_prep_save(field.pre_save(row, add=True), connection=connection)
     placeholder = getattr(field, "get_placeholder", None)
-    return (placeholder(value, None, connection) if placeholder else "%s"), [value]
+    return (placeholder(value, None, connection) if placeholder else _placeholder(field, connection)), [value]
+
+
+_TEXT_TYPES = ("varchar", "char", "text", "citext")
+_placeholders: dict[tuple[Field[Any, Any], str], str] = {}
+
+
+def _placeholder(field: Field[Any, Any], connection: Any) -> str:
+    """``%s``, typed on PostgreSQL: a parameter bound on the server (``_one_statement``) in an
+    ``INSERT ... SELECT`` would otherwise be text, which a timestamp, number or JSON column refuses.
+
+    Text stays untyped: a cast to varchar(n) would cut a long value short, where the column's own check
+    refuses it.
+    """
+    if connection.vendor != "postgresql":
+        return "%s"
+    key = (field, connection.vendor)
+    found = _placeholders.get(key)
+    if found is None:
+        db_type = field.db_type(connection) or "text"
+        found = _placeholders[key] = "%s" if db_type.startswith(_TEXT_TYPES) else f"%s::{db_type}"
+    return found
 
 
 def _values(
@@ -183,13 +208,26 @@ def _values(
     return sql, params
 
 
+_statement_parts: dict[tuple[type[Model], str], tuple[str, str]] = {}
+
+
 def _into(model: type[Model], connection: Any) -> str:
-    qn = connection.ops.quote_name
-    return f"INSERT INTO {qn(model._meta.db_table)} ({', '.join(qn(f.column) for f in _fields(model))})"
+    return _parts(model, connection)[0]
 
 
 def _returning(model: type[Model], connection: Any) -> str:
-    return f"RETURNING {connection.ops.quote_name(model._meta.pk.column)} AS key"  # type: ignore[union-attr]
+    return _parts(model, connection)[1]
+
+
+def _parts(model: type[Model], connection: Any) -> tuple[str, str]:
+    """``INSERT INTO t (columns)`` and ``RETURNING id AS key`` for a model, worked out once per engine."""
+    key = (model, connection.vendor)
+    found = _statement_parts.get(key)
+    if found is None:
+        qn = connection.ops.quote_name
+        into = f"INSERT INTO {qn(model._meta.db_table)} ({', '.join(qn(f.column) for f in _fields(model))})"
+        found = _statement_parts[key] = (into, f"RETURNING {qn(model._meta.pk.column)} AS key")  # type: ignore[union-attr]
+    return found
 
 
 def insert_sql(rows: Sequence[Model], connection: Any, *, unless_taken: bool = False) -> tuple[str, list[Any]]:
@@ -234,13 +272,15 @@ def _one_statement(rows: Sequence[Model], connection: Any, tail: Tail) -> list[A
         params.extend(row_params)
     keys = ", ".join([*(f"r{i}.key" for i in range(len(rows))), *tail.results])
     tables = ", ".join(f"r{i}" for i in range(len(rows)))
-    with connection.cursor() as cursor:
-        # Only quoted table and column names and r0, r1... are spliced in: every value is a parameter.
-        cursor.execute(
-            f"WITH {', '.join([*ctes, *tail.ctes])} SELECT {keys} FROM {tables}",  # noqa: S608
-            [*params, *tail.params],
-        )
-        found = cursor.fetchone()
+    # Bound on the server and prepared once per connection (its text is the same for every submission to a
+    # service), so PostgreSQL neither parses nor plans it again. Only quoted table and column names, casts
+    # and r0, r1... are spliced in: every value is a parameter.
+    cursor = wrapped_binding_cursor(connection)
+    cursor.execute(
+        f"WITH {', '.join([*ctes, *tail.ctes])} SELECT {keys} FROM {tables}",  # noqa: S608
+        [*params, *tail.params],
+    )
+    found = cursor.fetchone()
     if found is None:
         raise FirstRowRefused(type(rows[0]).__name__)
     return list(found)

@@ -22,6 +22,7 @@ from townhall.core.roles import Permission
 from townhall.core.services.audit import audit_record
 
 _REFERENCE_ATTEMPTS = 8
+CHANNELS = frozenset(Channel.values)  # (Channel.values builds a new list each time it is read)
 MAX_EMAIL = 254  # Case.resident_email (an EmailField); RFC 5321 allows no longer address
 
 
@@ -114,7 +115,7 @@ def case_open(
         raise NotFound("No such service", code="service_not_found")
     if version.status == DefinitionStatus.DRAFT:
         raise ValidationFailed("Cases can only be opened on a published service", code="definition_not_published")
-    if channel not in Channel.values:
+    if channel not in CHANNELS:
         raise ValidationFailed(f"Unknown channel {channel!r}", code="unknown_channel")
     definition = version.definition()
     language = language if language in definition.languages else "en"

@@ -1,7 +1,10 @@
-"""Django's PostgreSQL backend with two changes: the insert compiler in ``compiler.py``, and psycopg's cache
-of converted queries raised to hold a submission's one statement (ADR 0017)."""
+"""Django's PostgreSQL backend with three changes: the insert compiler in ``compiler.py``, psycopg's cache of
+converted queries raised to hold a submission's one statement (ADR 0017), and query logging that shows a
+prepared statement's text (``binding.py``)."""
 
 from __future__ import annotations
+
+from typing import Any
 
 from django.db.backends.postgresql import base, operations
 from psycopg import _queries
@@ -19,6 +22,11 @@ _queries.MAX_CACHED_STATEMENT_PARAMS = max(_queries.MAX_CACHED_STATEMENT_PARAMS,
 
 class DatabaseOperations(operations.DatabaseOperations):
     compiler_module = "townhall.core.postgresql.compiler"
+
+    def last_executed_query(self, cursor: Any, sql: str, params: Any) -> str:
+        """What query logging shows; for a statement prepared on the server (``binding.py``), psycopg keeps no
+        text with the values in, so the statement with its placeholders."""
+        return str(super().last_executed_query(cursor, sql, params) or sql)
 
 
 class DatabaseWrapper(base.DatabaseWrapper):

@@ -9,16 +9,14 @@ delivery loop claims it like any other due row.
 from __future__ import annotations
 
 import logging
-import threading
 import time
 from datetime import timedelta
-from typing import Any
 
 import psycopg
 from django.db import DEFAULT_DB_ALIAS, InterfaceError, OperationalError, connections, transaction
-from django.db.backends.base.base import BaseDatabaseWrapper
 from django.utils import timezone
 
+from townhall.core.postgresql.binding import binding_cursor
 from townhall.core.services.audit import audit_record
 from townhall.notifications import config
 from townhall.notifications.models import Channel, Notification, NotificationEvent, Status
@@ -122,22 +120,6 @@ WITH accepted AS (
 INSERT INTO {event} (notification_id, occurred_at, status, attempt, detail)
 SELECT id, %(now)s, %(status)s, %(attempt)s, %(detail)s FROM accepted
 """
-_local = threading.local()
-
-
-def _binding_cursor(db: BaseDatabaseWrapper) -> psycopg.Cursor[Any]:
-    """This thread's cursor that binds on the server, kept as long as its connection. The acceptance runs on it
-    prepared (once per connection), so neither side parses, plans or quotes it again for every message. Django opens
-    connections with prepare_threshold=None (nothing is prepared); allowing it here changes nothing for Django's own
-    cursors, which bind on the client. Behind PgBouncer in transaction mode this needs 1.21+ (docs/scaling.md)."""
-    db.ensure_connection()
-    raw = db.connection
-    kept: tuple[Any, psycopg.Cursor[Any]] | None = getattr(_local, "cursor", None)
-    if kept is None or kept[0] is not raw or kept[1].closed:
-        if raw.prepare_threshold is None:
-            raw.prepare_threshold = 0
-        kept = _local.cursor = (raw, psycopg.Cursor(raw))
-    return kept[1]
 
 
 # How long to wait between tries at recording an acceptance while the database does not answer, and what
@@ -200,7 +182,7 @@ def _record_accepted(notification: Notification, worker: str, claim: Claim, resu
             "sending": str(Status.SENDING),
             "attempt": claim.attempt,
         }
-        cursor = _binding_cursor(db)
+        cursor = binding_cursor(db)  # the acceptance is prepared once per connection
         cursor.execute(pg_statement(_ACCEPT_SQL), params, prepare=True)
         if cursor.rowcount != 1:
             logger.warning("Notification %s was taken by another worker after its lease ran out", notification.pk)

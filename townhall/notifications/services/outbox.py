@@ -23,6 +23,7 @@ from townhall.notifications import config, templates
 from townhall.notifications.models import Channel, Notification, NotificationEvent, Status
 from townhall.notifications.scheduling import first_attempt_at
 
+CHANNELS = frozenset(Channel.values)  # (Channel.values builds a new list each time it is read)
 _UK_MOBILE = re.compile(r"^(?:\+?44|0)7\d{9}$")
 _PHONE_JUNK = re.compile(r"[\s().\-]")
 
@@ -85,7 +86,7 @@ def notification_queue(
     Europe/London); ``send_after`` schedules either channel for later. No audit event: the write that
     caused the message records its own, and failures are audited when they happen.
     """
-    if channel not in Channel.values:
+    if channel not in CHANNELS:
         raise ValidationFailed(f"Unknown channel {channel!r}", code="invalid_channel")
     if not body.strip():
         raise ValidationFailed("A message needs a body", code="empty_message")
