@@ -15,8 +15,9 @@ they are written as one ``WITH r0 AS (INSERT ...), r1 AS (INSERT ... SELECT ... 
 Values are prepared as Django's insert compiler prepares them: ``pre_save`` (``auto_now``) and then
 ``get_db_prep_save``. No ``save()`` signals are sent; Townhall has no receivers (DESIGN.md rule 5).
 
-Services call ``insert(row)``. Inside ``inserts_held()`` the row is held and written when the block ends;
-outside it is saved at once, as before.
+Services call ``insert(row)``. Inside ``inserts_held()`` (or ``core.services.audit.written_together()``,
+which holds the write's audit events too) the row is held and written when the block ends; outside it is
+saved at once, as before.
 """
 
 from __future__ import annotations
@@ -100,14 +101,22 @@ def rows_held(using: str = "default") -> Iterator[list[Model]]:
     """Hold the rows given to ``insert`` in this block and hand them to the caller, who writes them."""
     if holding():
         raise RuntimeError("rows are already held by an enclosing block")
-    if not transaction.get_connection(using).in_atomic_block:
-        raise RuntimeError("inserts_held() must run inside transaction.atomic()")
-    rows: list[Model] = []
-    _held.rows = rows
-    try:
+    with held_list(_held, "rows", using) as rows:
         yield rows
+
+
+@contextmanager
+def held_list(local: threading.local, name: str, using: str = "default") -> Iterator[list[Any]]:
+    """A list kept on ``local.<name>`` for the block, for writes held until it ends (rows here, audit events in
+    ``core.services.audit``). Held writes join a transaction, so the block must run inside one."""
+    if not transaction.get_connection(using).in_atomic_block:
+        raise RuntimeError("a block that holds writes must run inside transaction.atomic()")
+    items: list[Any] = []
+    setattr(local, name, items)
+    try:
+        yield items
     finally:
-        _held.rows = None
+        setattr(local, name, None)
 
 
 def insert_together(rows: Sequence[Model], *, using: str = "default", tail: Tail | None = None) -> list[Any]:
@@ -124,14 +133,16 @@ def insert_together(rows: Sequence[Model], *, using: str = "default", tail: Tail
         found = _one_statement(rows, connection, tail or Tail())
     else:
         found = _statement_each(rows, connection)
-    for row, key in zip(rows, found, strict=False):
+    mark_saved(rows, found[: len(rows)], using)
+    return found[len(rows) :]
+
+
+def mark_saved(rows: Sequence[Model], keys: Sequence[Any], using: str) -> None:
+    """Give rows written by hand their keys, and tell Django they are saved, as ``save()`` would."""
+    for row, key in zip(rows, keys, strict=True):
         row.pk = key
         row._state.adding = False
         row._state.db = using
-    for i, row in enumerate(rows):  # the foreign keys to rows that had no key until now
-        for fk, parent in _links(row, rows[:i]):
-            setattr(row, fk.attname, parent.pk)
-    return found[len(rows) :]
 
 
 @functools.cache
@@ -247,12 +258,13 @@ def insert_sql(rows: Sequence[Model], connection: Any, *, unless_taken: bool = F
 
 
 def insert_select_sql(
-    row: Model, connection: Any, sources: str, linked: dict[str, tuple[str, list[Any]]]
+    row: Model, connection: Any, sources: str, linked: dict[str, tuple[str, list[Any]]], also: Sequence[str] = ()
 ) -> tuple[str, list[Any]]:
-    """``INSERT ... SELECT <values> FROM <sources> RETURNING`` the key: one new row, some of its columns
-    given as SQL over ``sources`` (``linked``, by attribute name)."""
+    """``INSERT ... SELECT <values> FROM <sources> RETURNING`` the key (and the columns ``also`` names): one
+    new row, some of its columns given as SQL over ``sources`` (``linked``, by attribute name)."""
     values, params = _values(row, connection, linked)
     into, returning = _into(type(row), connection), _returning(type(row), connection)
+    returning += "".join(f", {connection.ops.quote_name(column)}" for column in also)
     return f"{into} SELECT {', '.join(values)} FROM {sources} {returning}", params  # noqa: S608
 
 
@@ -262,8 +274,11 @@ def _one_statement(rows: Sequence[Model], connection: Any, tail: Tail) -> list[A
     _links(rows[0], [])  # nothing earlier to point at: takes keys of rows saved since, refuses unsaved ones
     first_sql, params = insert_sql(rows[:1], connection, unless_taken=True)
     ctes = [f"r0 AS ({first_sql})"]
+    links: list[tuple[Model, Field[Any, Any], Model]] = []
     for i, row in enumerate(rows[1:], start=1):
-        parents = {fk.attname: position[id(parent)] for fk, parent in _links(row, rows[:i])}
+        row_links = _links(row, rows[:i])
+        links += [(row, fk, parent) for fk, parent in row_links]
+        parents = {fk.attname: position[id(parent)] for fk, parent in row_links}
         sources = ", ".join(f"r{n}" for n in sorted({0, *parents.values()}))  # r0: only if the first was written
         sql, row_params = insert_select_sql(
             row, connection, sources, {a: (f"r{n}.key", []) for a, n in parents.items()}
@@ -283,6 +298,8 @@ def _one_statement(rows: Sequence[Model], connection: Any, tail: Tail) -> list[A
     found = cursor.fetchone()
     if found is None:
         raise FirstRowRefused(type(rows[0]).__name__)
+    for row, fk, parent in links:  # the keys the statement gave the rows they point at
+        setattr(row, fk.attname, found[position[id(parent)]])
     return list(found)
 
 
@@ -297,5 +314,5 @@ def _statement_each(rows: Sequence[Model], connection: Any) -> list[Any]:
             if found is None:
                 raise FirstRowRefused(type(rows[0]).__name__)
             keys.append(found[0])
-            row.pk = found[0]
+            row.pk = found[0]  # for the rows after it that point at it
     return keys

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
@@ -19,7 +19,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from townhall.core import audit_chain
-from townhall.core.inserts import Tail, insert_select_sql, insert_sql, insert_together, rows_held
+from townhall.core.inserts import Tail, held_list, insert_select_sql, insert_sql, insert_together, mark_saved, rows_held
 from townhall.core.models import AuditChain, AuditEvent, Organisation
 
 PLATFORM_CHAIN = "platform"
@@ -76,7 +76,7 @@ def _write_events(key: str, events: list[AuditEvent], last_hash: str) -> None:
         keys = [row[0] for row in cursor.fetchall()]
         if connection.vendor != "postgresql":
             cursor.execute("UPDATE core_auditchain SET last_hash = %s WHERE key = %s", [last_hash, key])
-    _saved(events, keys, connection.alias)
+    mark_saved(events, keys, connection.alias)
 
 
 def _json_safe(data: dict[str, Any]) -> dict[str, Any]:
@@ -112,16 +112,8 @@ def audit_deferred() -> Iterator[None]:
     _append(events)
 
 
-@contextmanager
-def _events_held() -> Iterator[list[AuditEvent]]:
-    if not transaction.get_connection().in_atomic_block:
-        raise RuntimeError("audit_deferred() must run inside transaction.atomic()")
-    events: list[AuditEvent] = []
-    _pending.events = events
-    try:
-        yield events
-    finally:
-        _pending.events = None
+def _events_held() -> AbstractContextManager[list[AuditEvent]]:
+    return held_list(_pending, "events")
 
 
 @contextmanager
@@ -144,12 +136,18 @@ def written_together() -> Iterator[None]:
         _append(events)
         return
     _stamp(events)
-    base, prev, *keys = insert_together(rows, tail=_chain_tail(events, len(rows), connection))
-    if base is None:  # the chain's first event: its head is made as audit_deferred() makes it
+    linked = insert_together(rows, tail=_chain_tail(events, len(rows), connection))
+    if linked[0] is None:  # the chain's first event: no head to move on, so the events were not written
         _append(events)
         return
-    _link(events, int(base), str(prev))
-    _saved(events, keys, connection.alias)
+    for event, (sequence, prev_hash, digest) in zip(events, _by_event(linked[1:]), strict=True):
+        event.sequence, event.prev_hash, event.hash = sequence, prev_hash, digest  # as PostgreSQL wrote them
+    mark_saved(events, linked[1::4], connection.alias)
+
+
+def _by_event(found: list[Any]) -> list[tuple[Any, ...]]:
+    """(sequence, prev_hash, hash) for each event, from the statement's key, sequence, prev_hash, hash ..."""
+    return [tuple(found[i + 1 : i + 4]) for i in range(0, len(found), 4)]
 
 
 def _chain_tail(events: list[AuditEvent], row_count: int, connection: Any) -> Tail:
@@ -183,16 +181,17 @@ def _chain_tail(events: list[AuditEvent], row_count: int, connection: Any) -> Ta
             f" RETURNING last_sequence - {n} AS base, prior_hash AS prev)"
         ],
         params=[*last_params, events[0].chain],
-        results=["(SELECT base FROM h)", "(SELECT prev FROM h)"],
+        results=["(SELECT base FROM h)"],  # None: no head yet, so nothing after it was written
     )
     linked = hashes("h.prev", "h.base")
+    written = ("sequence", "prev_hash", "hash")
     for k, event in enumerate(events, start=1):
         prev = linked[k - 2] if k > 1 else ("h.prev", [])
         columns = {"sequence": (f"h.base + {k}", []), "prev_hash": prev, "hash": linked[k - 1]}
-        sql, params = insert_select_sql(event, connection, "h", columns)
+        sql, params = insert_select_sql(event, connection, "h", columns, also=written)
         tail.ctes.append(f"a{k} AS ({sql})")
         tail.params.extend(params)
-        tail.results.append(f"(SELECT key FROM a{k})")  # noqa: S608
+        tail.results += [f"(SELECT {column} FROM a{k})" for column in ("key", *written)]  # noqa: S608
     return tail
 
 
@@ -209,13 +208,6 @@ def _link(events: list[AuditEvent], sequence: int, last_hash: str) -> str:
         event.prev_hash = last_hash
         event.hash = last_hash = audit_chain.link_hash(last_hash, _hashed_fields(event))
     return last_hash
-
-
-def _saved(events: list[AuditEvent], keys: list[Any], alias: str) -> None:
-    for event, pk in zip(events, keys, strict=True):
-        event.pk = pk
-        event._state.adding = False
-        event._state.db = alias
 
 
 def _append(events: list[AuditEvent]) -> None:
