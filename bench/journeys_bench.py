@@ -164,6 +164,7 @@ class _Results:
     requests: int = 0
     all_requests: int = 0  # every response, warm-up included (for CPU per request)
     all_completed: int = 0  # every submission or journey finished, warm-up included
+    answered_in_window: int = 0  # API submissions whose answer arrived inside the window, whenever sent
 
 
 class _Clock:
@@ -236,7 +237,9 @@ async def _api_client(
         "X-Forwarded-Proto": "https",
     }
     i = 0
-    while time.perf_counter() < clock.end:
+    # Paced, every submission due in the window is sent, even when the server has fallen behind and the
+    # window has closed: one left unsent would be a submission the load never offered.
+    while due is not None or time.perf_counter() < clock.end:
         i += 1
         body = missed_bin_body(f"resident{n}.{i}@example.test")
         headers = {**base, "Idempotency-Key": f"bench-{os.getpid()}-{n}-{i}-{secrets.token_hex(4)}"}
@@ -258,6 +261,8 @@ async def _api_client(
         results.all_completed += 1
         if clock.inside(began, due):
             results.completed += 1
+        if clock.start <= time.perf_counter() < clock.end:
+            results.answered_in_window += 1
     await conn.close()
 
 
@@ -424,6 +429,7 @@ async def _drive(
         "first_errors": results.errors[:5],
         "all_requests": results.all_requests,
         "all_completed": results.all_completed,
+        "answered_in_window": results.answered_in_window,
         "cpu_seconds": time.process_time(),  # the client's own CPU, warm-up included
     }
 
@@ -941,10 +947,16 @@ def _goals(f: _Figures) -> str:
     """The goals, judged at the load they describe (see THINK_SECONDS), beside the server's capacity."""
     rate, api_p95 = f.rate(f.api_paced), f.ms(f.api_paced, 95, "api")
     page_p95 = f.ms(f.pages_paced, 95, "page", "submit")
+    due = round(GOALS["api_rate"] * float(f.api_paced["seconds"]))
+    arrived = f.api_paced.get("answered_in_window", 0) / float(f.api_paced["seconds"])
+    served = (
+        f"{rate:,.1f}: {f.api_paced['completed']:,} of the {due:,} due in {f.api_paced['seconds']:.0f} s answered "
+        f"(201), {arrived:,.1f}/s of answers arriving inside it"
+    )
     return f"""| goal (PostgreSQL, 50 clients) | measured at the goals' load | as fast as the server answers | |
 |---|---|---|---|
-| API submissions/s ≥ {GOALS["api_rate"]:.0f} | {rate:,.0f} (offered {GOALS["api_rate"]:.0f}) | {f.api_rate:,.0f} \
-| {_mark(rate >= GOALS["api_rate"])} |
+| API submissions/s ≥ {GOALS["api_rate"]:.0f} | {served} | {f.api_rate:,.0f} \
+| {_mark(f.api_paced["completed"] >= due)} |
 | API p95 ≤ {GOALS["api_p95_ms"]:.0f} ms | {api_p95:.0f} ms | {f.api_ms(95):.0f} ms \
 | {_mark(api_p95 <= GOALS["api_p95_ms"])} |
 | journey page p95 ≤ {GOALS["page_p95_ms"]:.0f} ms | {page_p95:.0f} ms (residents pausing {THINK_SECONDS:.0f} s) \
