@@ -249,6 +249,63 @@ def test_the_group_summary_names_what_was_added_and_which_item_each_link_acts_on
     assert "Rydych wedi ychwanegu 2 eitem (Person)." in page
 
 
+OPTIONAL_GROUP = """
+format: townhall/service-definition/v1
+id: lodgers-form
+version: 1
+organisation: E07000901
+lgsl: 1
+title: {en: "Lodgers form", cy: "Ffurflen lletywyr"}
+description: {en: "Tell us about your lodgers.", cy: "Dywedwch wrthym am eich lletywyr."}
+languages: [en, cy]
+pages:
+  - id: lodgers
+    title: {en: "Your lodgers", cy: "Eich lletywyr"}
+    questions:
+      - id: lodgers
+        type: group
+        required: false
+        label: {en: "Lodger", cy: "Lletywr"}
+        questions:
+          - id: lodger_name
+            type: text
+            label: {en: "Full name", cy: "Enw llawn"}
+workflow:
+  start: received
+  states:
+    - id: received
+      label: {en: "Received", cy: "Wedi dod i law"}
+    - id: done
+      label: {en: "Done", cy: "Wedi gorffen"}
+      final: true
+  transitions:
+    - id: finish
+      from: [received]
+      to: done
+      label: {en: "Finish", cy: "Gorffen"}
+      roles: [caseworker]
+retention:
+  days: 30
+"""
+
+
+@pytest.mark.django_db
+def test_an_empty_group_summary_says_what_has_not_been_added(client: Client, district: Any) -> None:
+    """Add multiple things guidance: before anything is added, the summary still names the group."""
+    from townhall.catalogue.services.definitions import definition_import
+
+    district.welsh_enabled = True
+    district.save()
+    definition_import(actor=None, organisation=district, source=OPTIONAL_GROUP, filename="l.yaml", publish=True)
+    base = "/services/mid-downs/lodgers-form/"
+    assert client.post(base)["Location"].endswith("/lodgers/")
+    page = client.get(f"{base}lodgers/").content.decode()
+    assert "You have not added any items (Lodger) yet." in page
+    client.cookies["django_language"] = "cy"
+    page = client.get(f"{base}lodgers/").content.decode()
+    assert "Nid ydych wedi ychwanegu unrhyw eitemau (Lletywr) eto." in page
+
+
 @pytest.mark.django_db
 def test_adding_past_the_groups_maximum_says_why_and_stores_nothing(client: Client, everything: Any) -> None:
     """The summary stops offering "add another" at the maximum (3 people); the add URL itself, typed or
