@@ -11,6 +11,8 @@ from django.utils import translation
 from django.utils.formats import date_format
 from jinja2 import ChainableUndefined, ChoiceLoader, Environment, PackageLoader, PrefixLoader
 
+from townhall.catalogue.model import NAME_TOKENS
+
 
 def url(name: str, *args: Any, **kwargs: Any) -> str:
     return reverse(name, args=args or None, kwargs=kwargs or None)
@@ -38,6 +40,7 @@ def environment(**options: Any) -> Environment:
         static=static,
         get_language=translation.get_language,
         site_name="Townhall",
+        name_tokens=NAME_TOKENS,  # autofill tokens of a person's name: journeys/_questions.html
         settings_debug=settings.DEBUG,
     )
     env.filters["govuk_date"] = lambda value: date_format(value, "j F Y") if value else ""

@@ -123,6 +123,7 @@ CASES: dict[str, tuple[Callable[[Doc], None], str]] = {
     "TH209": (_set(lambda d: question(d, 0, 0), min=5, max=2), "pages[0].questions[0].min"),
     "TH210": (_set(lambda d: question(d, 2, 1), type="group"), "pages[2].questions[1]"),
     "TH211": (_set(lambda d: question(d, 2, 0), max_bytes=100), "pages[2].questions[0]"),
+    "TH212": (_set(lambda d: question(d, 2, 0), autocomplete="bday"), "pages[2].questions[0].autocomplete"),
     "TH301": (_set(wf, start="new"), "workflow.start"),
     "TH302": (_orphan_state, "workflow.states[3]"),
     "TH303": (_stuck_state, "workflow.states[3]"),

@@ -168,6 +168,20 @@ def test_value_not_allowed() -> None:
     assert (error.code, error.path) == ("TH908", "notifications[0].channel")
 
 
+def test_autocomplete_is_an_html_autofill_token_kept_on_the_question() -> None:
+    document = copy.deepcopy(CLEAN)
+    document["pages"][2]["questions"][0]["autocomplete"] = "off"
+    email = definition_from_document(document).question("email")
+    assert email.autocomplete == "off"
+    written = definition_to_document(definition_from_document(document))
+    assert written["pages"][2]["questions"][0]["autocomplete"] == "off"
+    document["pages"][2]["questions"][0]["autocomplete"] = "birthday"
+    with pytest.raises(ValidationFailed) as caught:
+        definition_from_document(document)
+    assert [(e.code, e.path) for e in caught.value.errors] == [("TH908", "pages[2].questions[0].autocomplete")]
+    assert demo("blue-badge").question("date_of_birth").autocomplete == "bday"
+
+
 def test_malformed_yaml_has_a_line() -> None:
     [error] = errors_of("format: x\npages: [\n  - a\n")
     assert error.code == "TH901"

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from tests.catalogue.test_checker import CLEAN
 from townhall.catalogue.checker import check_definition
 from townhall.catalogue.model import (
+    AUTOCOMPLETE_TOKENS,
     Fee,
     NotificationTrigger,
     Option,
@@ -65,6 +66,7 @@ def questions(depth: int = 1) -> st.SearchStrategy[Question]:
         questions=inner,
         personal=st.booleans(),
         pii_role=st.none() | st.sampled_from(["name", "email", "phone", "postcode", "address"]),
+        autocomplete=st.none() | st.sampled_from(sorted(set().union(*AUTOCOMPLETE_TOKENS.values()))),
     )
 
 

@@ -83,6 +83,40 @@ def test_a_date_error_highlights_only_the_parts_at_fault(
     assert f'value="{day}"' in input_tag(page, "date_of_birth-day")  # what was typed is kept
 
 
+@pytest.mark.django_db
+def test_a_date_of_birth_is_autocompleted_part_by_part(client: Client, everything: Any) -> None:
+    """WCAG 1.3.5 and the date input guidance: a date of birth (autocomplete: bday) gets bday-day, bday-month and
+    bday-year; another date (when something happened) gets nothing the browser would fill in."""
+    start(client)
+    for page_id, data in GOOD_PAGES[:3]:
+        client.post(f"{BASE}{page_id}/", data)
+    page = client.get(f"{BASE}about/").content.decode()
+    for part in ("day", "month", "year"):
+        assert f'autocomplete="bday-{part}"' in input_tag(page, f"date_of_birth-{part}")
+    other = render_question(Question(id="moved", type=QuestionType.DATE, label=Text("When did you move in?")))
+    assert "autocomplete" not in other
+
+
+def test_a_questions_autocomplete_token_overrides_its_types_own() -> None:
+    """A question names the autofill token for what it asks (a given name), or turns the type's default off
+    (someone else's email address, which the browser would fill in with the resident's own)."""
+    given = render_question(
+        Question(id="first", type=QuestionType.TEXT, label=Text("First name"), autocomplete="given-name")
+    )
+    tag = input_tag(given, "first")
+    assert 'autocomplete="given-name"' in tag and 'spellcheck="false"' in tag
+    theirs = render_question(
+        Question(id="their_email", type=QuestionType.EMAIL, label=Text("Their email"), autocomplete="off")
+    )
+    assert 'autocomplete="off"' in input_tag(theirs, "their_email")
+    own = render_question(Question(id="email", type=QuestionType.EMAIL, label=Text("Email")))
+    assert 'autocomplete="email"' in input_tag(own, "email")
+    where = render_question(
+        Question(id="where", type=QuestionType.TEXTAREA, label=Text("Address"), autocomplete="street-address")
+    )
+    assert re.search(r'<textarea[^>]*autocomplete="street-address"', where)
+
+
 def test_an_address_hint_is_read_out_with_its_fieldset() -> None:
     """Fieldset guidance: a hint inside a fieldset is tied to it with aria-describedby."""
     html = render_question(

@@ -39,6 +39,33 @@ class QuestionType(StrEnum):
 
 CHOICE_TYPES = frozenset({QuestionType.RADIOS, QuestionType.CHECKBOXES, QuestionType.SELECT})
 
+# The HTML autofill tokens a question's ``autocomplete`` may name, by the question types they apply to: the
+# browser may fill the answer in with the resident's own details (WCAG 2.2 success criterion 1.3.5). ``off``
+# stops a type's own default (a question about someone else's email or phone). A date question's ``bday``
+# makes its day, month and year boxes bday-day, bday-month and bday-year.
+NAME_TOKENS = frozenset(
+    {"name", "honorific-prefix", "given-name", "additional-name", "family-name", "honorific-suffix", "nickname"}
+)
+AUTOCOMPLETE_TOKENS: dict[QuestionType, frozenset[str]] = {
+    QuestionType.TEXT: NAME_TOKENS
+    | {
+        "off",
+        "organization-title",
+        "organization",
+        "address-line1",
+        "address-line2",
+        "address-line3",
+        "address-level2",
+        "address-level1",
+        "country-name",
+    },
+    QuestionType.TEXTAREA: frozenset({"off", "street-address"}),
+    QuestionType.EMAIL: frozenset({"off", "email"}),
+    QuestionType.PHONE: frozenset({"off", "tel", "tel-national"}),
+    QuestionType.POSTCODE: frozenset({"off", "postal-code"}),
+    QuestionType.DATE: frozenset({"bday"}),
+}
+
 
 @dataclass(frozen=True)
 class Text:
@@ -76,6 +103,7 @@ class Question:
     questions: tuple[Question, ...] = ()  # group
     personal: bool = True  # holds personal data (drives sharing and disclosure)
     pii_role: str | None = None  # "name", "email", "phone", "postcode", "address": what the case indexes
+    autocomplete: str | None = None  # an HTML autofill token of AUTOCOMPLETE_TOKENS[type]: "bday", "given-name"
 
 
 @dataclass(frozen=True)

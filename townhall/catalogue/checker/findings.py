@@ -36,6 +36,7 @@ CODES: dict[str, tuple[str, str]] = {
     "TH209": (ERROR, "A question's min is greater than its max."),
     "TH210": (ERROR, "A group has no questions, or a question that is not a group has inner questions."),
     "TH211": (WARNING, "A field is set on a question type that does not use it."),
+    "TH212": (ERROR, "A question's autocomplete token does not apply to its type."),
     "TH301": (ERROR, "The workflow's start state is not one of its states."),
     "TH302": (ERROR, "A state cannot be reached from the start state through transitions."),
     "TH303": (ERROR, "No path of transitions leads from this state to a final state."),

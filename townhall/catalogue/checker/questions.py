@@ -1,10 +1,16 @@
-"""Checks of pages and questions (TH203–TH211). No Django."""
+"""Checks of pages and questions (TH203–TH212). No Django."""
 
 from __future__ import annotations
 
 from townhall.catalogue.checker.findings import Report
 from townhall.catalogue.checker.walk import duplicates, placed_questions
-from townhall.catalogue.model import CHOICE_TYPES, RESERVED_NAMES, QuestionType, ServiceDefinition
+from townhall.catalogue.model import (
+    AUTOCOMPLETE_TOKENS,
+    CHOICE_TYPES,
+    RESERVED_NAMES,
+    QuestionType,
+    ServiceDefinition,
+)
 
 _NUMERIC = {QuestionType.NUMBER, QuestionType.MONEY, QuestionType.GROUP}
 _TEXTUAL = {QuestionType.TEXT, QuestionType.TEXTAREA}
@@ -37,6 +43,18 @@ def check_questions(defn: ServiceDefinition, report: Report) -> None:
         if pl.group is not None and q.type is QuestionType.GROUP:
             report.add("TH210", f"The group '{q.id}' is inside another group; groups do not nest.", path)
         _unused_fields(q, path, report)
+        _autocomplete(q, path, report)
+
+
+def _autocomplete(q, path: str, report: Report) -> None:  # type: ignore[no-untyped-def]
+    if q.autocomplete is None or q.autocomplete in AUTOCOMPLETE_TOKENS.get(q.type, frozenset()):
+        return
+    takers = sorted(t.value for t, tokens in AUTOCOMPLETE_TOKENS.items() if q.autocomplete in tokens)
+    allowed = sorted(AUTOCOMPLETE_TOKENS.get(q.type, frozenset()))
+    message = f"'{q.id}' is {q.type.value}, so autocomplete '{q.autocomplete}' does not apply"
+    message += f" (it is for {', '.join(takers)})" if takers else ""
+    message += f"; {q.type.value} takes {', '.join(allowed)}." if allowed else f"; {q.type.value} takes none."
+    report.add("TH212", message, f"{path}.autocomplete")
 
 
 def _unused_fields(q, path: str, report: Report) -> None:  # type: ignore[no-untyped-def]

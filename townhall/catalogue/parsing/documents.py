@@ -56,6 +56,7 @@ def _question(d: Mapping[str, Any]) -> Question:
         questions=tuple(_question(q) for q in d.get("questions", ())),
         personal=d.get("personal", True),
         pii_role=d.get("pii_role"),
+        autocomplete=d.get("autocomplete"),
     )
 
 
@@ -171,6 +172,7 @@ def _doc_question(q: Question) -> dict[str, Any]:
         d["questions"] = [_doc_question(inner) for inner in q.questions]
     _put(d, "personal", q.personal, True)
     _put(d, "pii_role", q.pii_role)
+    _put(d, "autocomplete", q.autocomplete)
     return d
 
 
