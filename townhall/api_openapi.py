@@ -5,7 +5,8 @@ Every refusal is a ``ProblemOut`` served as application/problem+json (townhall/a
 - 400 ``malformed_json`` if it takes a JSON body (townhall/api_parser.py), and ``nul_character`` anywhere;
 - 401 ``unauthenticated`` if it needs a key or token, and 403 ``permission_denied`` if it needs an API key,
   whose scopes may not grant what it does;
-- 413 ``request_too_large`` (or ``too_large``) if it takes a body;
+- 413 ``request_too_large`` (or ``too_large``) if it takes a body, and 415 ``unsupported_media_type`` if that
+  body is JSON and is sent as another media type (townhall/api_parser.py);
 - 404 if it names something in its path (another organisation's rows are not found, never forbidden);
 - 422 ``validation_failed`` (or a more precise code) if it takes any input;
 - 429 ``rate_limited`` unless it is exempt from rate limits, and 503 ``service_unavailable`` always.
@@ -29,6 +30,7 @@ DESCRIPTIONS = {
     404: "Not found, or not this organisation's",
     409: "This conflicts with the current state",
     413: "The request or its upload is too large",
+    415: "The body is not sent as JSON (Content-Type: application/json)",
     422: "The input is not valid",
     429: "Too many requests: try again after Retry-After seconds",
     503: "The service is unavailable: try again after Retry-After seconds",
@@ -50,6 +52,8 @@ def _statuses(path: str, operation: dict[str, Any], exempt: set[str]) -> set[int
         statuses.add(422)
     if "requestBody" in operation:
         statuses.add(413)
+        if "application/json" in operation["requestBody"].get("content", {}):
+            statuses.add(415)
     if path not in exempt:
         statuses.add(429)
     return statuses

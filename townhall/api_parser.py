@@ -5,6 +5,11 @@ infinity), escaped lone surrogates (``"\\ud800"``) that no database can store, a
 the body. django-ninja reads a body that is not an object (``"s"``, ``1``, ``[]``) as an object with every
 field left out, so a mistyped body took the defaults and was acted on: an assignment with ``"bob"`` as its
 body unassigned the case. Each of these is refused here before any endpoint sees it.
+
+The body must also say it is JSON: ``Content-Type: application/json`` (or a ``+json`` type). A JSON body sent
+as ``text/plain`` is what a browser's cross-site form or ``fetch`` can send without asking first (CORS has no
+preflight for it), and it was read as if it were JSON; it is now a 415 ``unsupported_media_type``. Only
+operations with a JSON body call this parser: a multipart import reads its form fields and files instead.
 """
 
 from __future__ import annotations
@@ -17,12 +22,19 @@ from django.http import HttpRequest
 from ninja.parser import Parser
 
 from townhall.core.errors import FieldError, TownhallError, ValidationFailed
+from townhall.core.views.errors import is_json
 
 
 class MalformedBody(TownhallError):
     status = 400
     code = "malformed_json"
     title = "The request body is not JSON"
+
+
+class UnsupportedMediaType(TownhallError):
+    status = 415
+    code = "unsupported_media_type"
+    title = "The request body's media type is not JSON"
 
 
 def _constant(name: str) -> NoReturn:
@@ -57,6 +69,8 @@ def _valid_text(data: Any) -> bool:
 
 class StrictJsonParser(Parser):
     def parse_body(self, request: HttpRequest) -> dict[str, Any]:
+        if not is_json(request.content_type or ""):
+            raise UnsupportedMediaType("Send the body as JSON, with Content-Type: application/json")
         try:
             data = json.loads(request.body, parse_constant=_constant, parse_float=_number)
         except MalformedBody:

@@ -144,3 +144,37 @@ def test_a_team_longer_than_its_column_is_refused(client: Client, assigned: Case
     response = client.post(url, {"team": "t" * 101}, content_type=JSON, **manager_key)
     assert response.status_code == 422 and response.json()["code"] == "team_too_long"
     assert Case.objects.get(pk=assigned.pk).team == assigned.team
+
+
+@pytest.mark.parametrize(
+    "content_type",
+    ["text/plain", "text/plain; charset=utf-8", "application/x-www-form-urlencoded", "application/xml", ""],
+)
+def test_a_json_body_not_sent_as_json_is_an_unsupported_media_type(
+    client: Client, open_case, manager_key: dict[str, str], content_type: str
+) -> None:
+    """A text/plain body is what a browser sends across sites without a CORS preflight: it is never read as JSON."""
+    case = open_case()
+    response = client.generic(
+        "POST", f"{BASE}/{case.reference}/notes", b'{"text": "Seen"}', content_type=content_type, **manager_key
+    )
+    assert response.status_code == 415, response.content
+    assert response["Content-Type"] == "application/problem+json"
+    problem = response.json()
+    assert (problem["status"], problem["code"]) == (415, "unsupported_media_type")
+    assert not case.events.filter(kind=CaseEventKind.NOTE).exists()
+    public = client.generic(
+        "POST", f"{BASE}/status", b'{"reference": "X", "email": "a@b.test"}', content_type=content_type
+    )
+    assert public.status_code == 415 and public.json()["code"] == "unsupported_media_type"
+
+
+@pytest.mark.parametrize("content_type", ["application/json; charset=utf-8", "Application/JSON", "application/x+json"])
+def test_json_media_types_with_parameters_or_a_json_suffix_are_read(
+    client: Client, open_case, manager_key: dict[str, str], content_type: str
+) -> None:
+    case = open_case()
+    response = client.post(
+        f"{BASE}/{case.reference}/notes", '{"text": "Seen"}', content_type=content_type, **manager_key
+    )
+    assert response.status_code == 201, response.content

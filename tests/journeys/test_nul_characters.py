@@ -60,6 +60,22 @@ def test_a_json_string_with_nul_is_a_problem_and_opens_no_case(
     assert Case.objects.count() == 0
 
 
+def test_a_nul_in_a_json_body_of_a_json_suffix_type_is_a_problem(
+    client: Client, everything: Any, make_staff: Any
+) -> None:
+    """The API reads application/*+json bodies as JSON, so the NUL check reads them too."""
+    secret = new_key(make_staff, everything.organisation, Role.CASEWORKER)
+    body = {"service": "everything-form", "answers": {**EVERYTHING_ANSWERS, "full_name": "Gwen\u0000 Jones"}}
+    response = client.post(
+        "/api/v1/submissions",
+        data=json.dumps(body),
+        content_type="application/vnd.townhall+json",
+        headers={"Authorization": f"Bearer {secret}"},
+    )
+    assert response.status_code == 400 and response.json()["code"] == "nul_character"
+    assert Case.objects.count() == 0
+
+
 def test_an_escaped_backslash_before_u0000_is_text_not_nul(
     client: Client, everything: Any, district: Any, make_staff: Any
 ) -> None:

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import base64
+import json
 from typing import Any
 
 import pytest
@@ -76,6 +77,22 @@ def test_notify_callback_permanent_failure(client: Client, tokens: Any, accepted
 def test_notify_callback_interim_status_changes_nothing(client: Client, tokens: Any, accepted: Notification) -> None:
     response = callback(client, notify_payload(accepted, "sending"))
     assert response.json()["changed"] is False
+
+
+def test_notify_callback_sent_as_another_media_type_is_refused(
+    client: Client, tokens: Any, accepted: Notification
+) -> None:
+    """GOV.UK Notify sends its receipts as application/json (test_notify_callback_marks_delivered); nothing else."""
+    response = client.generic(
+        "POST",
+        "/api/v1/notifications/notify-callback",
+        json.dumps(notify_payload(accepted, "delivered")),
+        content_type="text/plain",
+        HTTP_AUTHORIZATION="Bearer notify-callback-secret-0123456789",
+    )
+    assert response.status_code == 415 and response.json()["code"] == "unsupported_media_type"
+    accepted.refresh_from_db()
+    assert accepted.status == Status.SENDING
 
 
 def test_notify_callback_needs_the_bearer_token(client: Client, tokens: Any, accepted: Notification) -> None:

@@ -42,6 +42,8 @@ def test_every_operation_documents_its_problems(method: str, path: str, operatio
         expected.add("422")
     if "requestBody" in operation:
         expected.add("413")
+        if "application/json" in operation["requestBody"]["content"]:
+            expected.add("415")
     assert expected <= set(responses), sorted(expected - set(responses))
     for status, response in responses.items():
         if int(status) >= 400:

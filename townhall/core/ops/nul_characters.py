@@ -17,7 +17,7 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 
 from townhall.core.errors import Problem
-from townhall.core.views.errors import bad_request, is_api, problem_response
+from townhall.core.views.errors import bad_request, is_api, is_json, problem_response
 
 CODE = "nul_character"
 # \u0000 inside a JSON string: the escape, not preceded by another backslash that would escape it.
@@ -33,7 +33,7 @@ def _carries_nul(request: HttpRequest) -> bool:
         return True
     if request.method != "POST":
         return False
-    if request.content_type == "application/json":
+    if is_json(request.content_type or ""):
         if int(request.META.get("CONTENT_LENGTH") or 0) > settings.DATA_UPLOAD_MAX_MEMORY_SIZE:
             return False  # too large to read here; the view refuses it
         body = request.body

@@ -56,6 +56,13 @@ def is_api(request: HttpRequest) -> bool:
 PROBLEM = "application/problem+json"
 
 
+def is_json(content_type: str) -> bool:
+    """``application/json`` or a ``+json`` type of it (``application/merge-patch+json``): what a JSON body is
+    sent as. ``content_type`` is ``request.content_type``, without its parameters (``; charset=utf-8``)."""
+    media_type = content_type.strip().lower()
+    return media_type == "application/json" or (media_type.startswith("application/") and media_type.endswith("+json"))
+
+
 def problem_response(problem: Problem) -> HttpResponse:
     """An RFC 9457 problem: what every refusal under /api/ is, from the API itself or from middleware."""
     return JsonResponse(problem.as_dict(), status=problem.status, content_type=PROBLEM)
