@@ -31,7 +31,8 @@ api = TownhallAPI(
     description=(
         "The open API of the Townhall platform for local public services. "
         "Authenticate with an organisation's API key as a bearer token. "
-        "Errors are RFC 9457 problem documents whose `code` is stable."
+        "Errors are RFC 9457 problem documents whose `code` is stable. A problem's `errors` lists the first "
+        "100 errors at most; when there were more, `errors_omitted` says how many were left out."
     ),
     urls_namespace="api",
     parser=StrictJsonParser(),

@@ -6,6 +6,8 @@ that was not an object was read as an empty one and acted on, and an escaped lon
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from django.test import Client
 
@@ -178,3 +180,18 @@ def test_json_media_types_with_parameters_or_a_json_suffix_are_read(
         f"{BASE}/{case.reference}/notes", '{"text": "Seen"}', content_type=content_type, **manager_key
     )
     assert response.status_code == 201, response.content
+
+
+def test_a_body_with_thousands_of_unknown_fields_gets_a_bounded_problem(
+    client: Client, open_case, manager_key: dict[str, str]
+) -> None:
+    """django-ninja reports each unknown field (extra_forbidden): the problem lists 100 and counts the rest."""
+    case = open_case()
+    body = json.dumps({"text": "Seen", **{f"field{n}": n for n in range(3000)}})
+    response = client.post(f"{BASE}/{case.reference}/notes", body, content_type=JSON, **manager_key)
+    assert response.status_code == 422, response.content[:300]
+    problem = response.json()
+    assert problem["code"] == "validation_failed"
+    assert len(problem["errors"]) == 100 and {e["code"] for e in problem["errors"]} == {"extra_forbidden"}
+    assert problem["errors_omitted"] == 2900
+    assert not case.events.filter(kind=CaseEventKind.NOTE).exists()

@@ -46,6 +46,23 @@ def test_a_valid_submission_opens_a_case(client: Client, everything: Any, api_ke
 
 
 @pytest.mark.django_db
+def test_thousands_of_invalid_answers_get_the_first_100_errors_and_a_count_of_the_rest(
+    client: Client, everything: Any, api_key: str
+) -> None:
+    answers = {**EVERYTHING_ANSWERS, **{f"q{n}": "x" for n in range(5000)}}
+    response = post(client, api_key, {"service": "everything-form", "answers": answers})
+    assert response.status_code == 422
+    problem = response.json()
+    assert problem["code"] == "answers_invalid"
+    assert len(problem["errors"]) == 100
+    assert problem["errors"][0] == {"code": "unknown_question", "message": "No question 'q0'", "path": "q0"}
+    assert problem["errors_omitted"] == 4900
+    assert Case.objects.count() == 0
+    few = post(client, api_key, {"service": "everything-form", "answers": {**EVERYTHING_ANSWERS, "q0": "x"}}).json()
+    assert len(few["errors"]) == 1 and "errors_omitted" not in few
+
+
+@pytest.mark.django_db
 def test_same_rules_and_codes_as_the_pages(client: Client, everything: Any, api_key: str) -> None:
     answers = {**EVERYTHING_ANSWERS, "email": "not-an-email", "children": 11, "date_of_birth": "1990-02-31"}
     answers.pop("full_name")

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from ninja import Schema
+from ninja import Field, Schema
 from pydantic import ConfigDict
+
+from townhall.core.errors import MAX_PROBLEM_ERRORS
 
 
 class ProblemOut(Schema):
@@ -16,7 +18,14 @@ class ProblemOut(Schema):
     code: str
     title: str
     detail: str
-    errors: list[dict[str, Any]]
+    errors: list[dict[str, Any]] = Field(
+        description=f"What is wrong with each part of the input: the first {MAX_PROBLEM_ERRORS} at most"
+    )
+    errors_omitted: int = Field(  # type: ignore[assignment]  # absent, not null, when nothing was left out
+        None,
+        ge=1,
+        description=f"Present only when there were more than {MAX_PROBLEM_ERRORS} errors: how many were left out",
+    )
 
 
 class StrictSchema(Schema):

@@ -69,9 +69,17 @@ class TooLarge(TownhallError):
     title = "The upload is too large"
 
 
+MAX_PROBLEM_ERRORS = 100
+
+
 @dataclass
 class Problem:
-    """An RFC 9457 problem document."""
+    """An RFC 9457 problem document.
+
+    Its ``errors`` list holds at most the first ``MAX_PROBLEM_ERRORS`` (100) entries, so a request with
+    thousands of invalid fields gets a bounded answer. When there were more, the extension member
+    ``errors_omitted`` says how many were left out; it is absent otherwise.
+    """
 
     status: int
     code: str
@@ -90,11 +98,14 @@ class Problem:
         )
 
     def as_dict(self) -> dict[str, Any]:
-        return {
+        document: dict[str, Any] = {
             "type": f"https://townhall.dev/problems/{self.code}",
             "status": self.status,
             "code": self.code,
             "title": self.title,
             "detail": self.detail,
-            "errors": self.errors,
+            "errors": self.errors[:MAX_PROBLEM_ERRORS],
         }
+        if len(self.errors) > MAX_PROBLEM_ERRORS:
+            document["errors_omitted"] = len(self.errors) - MAX_PROBLEM_ERRORS
+        return document
