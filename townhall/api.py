@@ -105,9 +105,11 @@ def _mount() -> None:
 
     api.add_router("/sharing", sharing_router)
 
+    from townhall.cases.api import messages_router
     from townhall.cases.api import router as cases_router
 
     api.add_router("/cases", cases_router)
+    api.add_router("/notifications", messages_router)  # /notifications/cases/{case_reference}
 
     from townhall.opendata.api import router as opendata_router
 

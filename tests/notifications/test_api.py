@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import base64
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -147,8 +148,21 @@ def test_inbound_webhook_stores_the_message(client: Client, tokens: Any, accepte
     )
 
 
+@pytest.fixture
+def the_case(district: Any) -> Any:
+    """The district's case HX7K-9M3T, which the accepted notification is about."""
+    from townhall.cases.services import case_open
+    from townhall.catalogue.services.definitions import definition_import
+
+    source = (Path(__file__).resolve().parents[2] / "definitions" / "report-missed-bin.yaml").read_text()
+    version = definition_import(actor=None, organisation=district, source=source, filename="bin.yaml", publish=True)
+    return case_open(
+        organisation=district, version=version, answers={}, channel="phone", actor=None, reference="HX7K-9M3T"
+    )
+
+
 def test_case_notifications_endpoint_refuses_other_organisations_rows(
-    client: Client, district: Any, county: Any, make_staff: Any, accepted: Notification
+    client: Client, district: Any, county: Any, make_staff: Any, accepted: Notification, the_case: Any
 ) -> None:
     admin_d = make_staff(district, Role.ORGANISATION_ADMIN)
     admin_c = make_staff(county, Role.ORGANISATION_ADMIN)
@@ -159,6 +173,11 @@ def test_case_notifications_endpoint_refuses_other_organisations_rows(
     assert mine.status_code == 200
     assert [n["reference"] for n in mine.json()] == [accepted.reference]
     assert mine.json()[0]["events"][0]["status"] == "created"
-    assert client.get(url, HTTP_AUTHORIZATION=f"Bearer {other}").json() == []
+    theirs = client.get(url, HTTP_AUTHORIZATION=f"Bearer {other}")
+    unknown = client.get("/api/v1/notifications/cases/ZZZZ-ZZZZ", HTTP_AUTHORIZATION=f"Bearer {own}")
+    # Another organisation's case and a case that does not exist are told apart by nothing in the answer.
+    assert theirs.status_code == unknown.status_code == 404
+    assert theirs["Content-Type"] == unknown["Content-Type"] == "application/problem+json"
+    assert theirs.json() == unknown.json() and theirs.json()["code"] == "case_not_found"
     _, analyst = api_key_create(actor=admin_d, organisation=district, name="BI", scopes=[Role.ANALYST])
     assert client.get(url, HTTP_AUTHORIZATION=f"Bearer {analyst}").status_code == 403

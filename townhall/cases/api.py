@@ -13,7 +13,7 @@ from ninja import Field, Query, Router, Schema, Status
 
 from townhall.cases.models import Case, CaseEvent
 from townhall.cases.selectors.cases import SORTS, CaseFilters, case_get, case_list
-from townhall.cases.selectors.detail import answer_sections
+from townhall.cases.selectors.detail import answer_sections, case_notifications
 from townhall.cases.selectors.status import case_status_for_resident
 from townhall.cases.services import case_assign, case_note_add, case_transition
 from townhall.cases.workflow import available_transitions
@@ -22,8 +22,11 @@ from townhall.core.api_schemas import ProblemOut, StrictSchema
 from townhall.core.errors import FieldError, ValidationFailed
 from townhall.core.models import ApiKey, Organisation
 from townhall.core.permissions import roles_in
+from townhall.notifications.api import NotificationOut
 
 router = Router(tags=["cases"])
+# Mounted at /api/v1/notifications (townhall/api.py): a case's messages, whose case must be looked up first.
+messages_router = Router(tags=["notifications"])
 
 MAX_LIMIT = 100
 MAX_OFFSET = 2**31 - 1  # offset + limit must fit the databases' integers: 2**63 was a 500
@@ -262,3 +265,17 @@ def assign(request: HttpRequest, reference: str, data: AssignIn) -> dict[str, An
         if assignee is None:
             raise ValidationFailed("No such member of staff here", code="assignee_not_found")
     return _detail(case_assign(case=case, assignee=assignee, actor=actor, team=data.team), actor)
+
+
+@messages_router.get(
+    "/cases/{case_reference}",
+    response=list[NotificationOut],
+    auth=api_key_auth,
+    summary="Messages sent about one case, with their status history",
+    description="An unknown reference and another organisation's case are the same 404 `case_not_found`.",
+    operation_id="townhall_notifications_api_case_notifications",  # its id from before it moved here
+)
+def case_messages(request: HttpRequest, case_reference: str) -> list[Any]:
+    return list(
+        case_notifications(organisation=_organisation(request), actor=actor_of(request), reference=case_reference)
+    )

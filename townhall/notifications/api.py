@@ -1,4 +1,8 @@
-"""Notifications API: Notify's delivery-status callbacks, an inbound-mail webhook, and a case's messages."""
+"""Notifications API: Notify's delivery-status callbacks and an inbound-mail webhook.
+
+A case's messages (GET /api/v1/notifications/cases/{case_reference}) are answered by the cases app
+(``townhall.cases.api.messages_router``, mounted here too): only it can tell an unknown case from one of
+the organisation's that has no messages yet. ``NotificationOut`` is their schema."""
 
 from __future__ import annotations
 
@@ -13,11 +17,8 @@ from ninja import Router, Schema
 from ninja.responses import Status
 from ninja.security import HttpBearer
 
-from townhall.core.api_auth import actor_of, api_key_auth
 from townhall.core.errors import ValidationFailed
-from townhall.core.models import ApiKey
 from townhall.notifications import config
-from townhall.notifications.selectors import notification_list_for_case
 from townhall.notifications.services.inbound import inbound_receive
 from townhall.notifications.services.receipts import notify_callback_record
 
@@ -119,18 +120,3 @@ def inbound_mail(request: HttpRequest, payload: InboundMailIn) -> Status[Any]:
         raise ValidationFailed("raw_base64 is not base64", code="invalid_base64") from exc
     message = inbound_receive(raw=raw, mail_from=payload.mail_from, rcpt_to=payload.rcpt_to, source="webhook")
     return Status(202, message)
-
-
-@router.get(
-    "/cases/{case_reference}",
-    response=list[NotificationOut],
-    auth=api_key_auth,
-    summary="Messages sent about one case, with their status history",
-)
-def case_notifications(request: HttpRequest, case_reference: str) -> list[Any]:
-    key: ApiKey = request.auth  # type: ignore[attr-defined]
-    return list(
-        notification_list_for_case(
-            organisation=key.organisation, actor=actor_of(request), case_reference=case_reference
-        )
-    )

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from townhall.cases import clocks
@@ -17,6 +18,9 @@ from townhall.catalogue.platform import is_staff_only
 from townhall.core.models import Organisation
 from townhall.core.permissions import can, is_platform_admin, roles_in
 from townhall.core.roles import Permission, Role
+
+if TYPE_CHECKING:
+    from townhall.notifications.models import Notification
 
 
 @dataclass(frozen=True)
@@ -138,6 +142,17 @@ def _notification_items(case: Case, actor: Any) -> list[TimelineItem]:
         title = f"{channel} to resident: {note.get_status_display().lower()}"
         items.append(TimelineItem(note.created_at, "notification", title, note.subject or note.body[:80], "Townhall"))
     return items
+
+
+def case_notifications(*, organisation: Organisation, actor: Any, reference: str) -> QuerySet[Notification]:
+    """The messages sent about one of the organisation's cases, oldest first, each with its events.
+
+    An unknown reference and another organisation's are the same ``case_not_found``: both are looked up
+    the same way (``case_get``), so neither the answer nor the work done says which it was."""
+    from townhall.notifications.selectors import notification_list_for_case
+
+    case = case_get(organisation=organisation, actor=actor, reference=reference)
+    return notification_list_for_case(organisation=organisation, actor=actor, case_reference=case.reference)
 
 
 def case_page(*, organisation: Organisation, actor: Any, reference: str) -> CasePage:
