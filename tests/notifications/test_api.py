@@ -15,6 +15,8 @@ from townhall.notifications.services import notification_queue
 
 from .test_inbound import mail
 
+NOTIFY_ID = "5c2c7f5e-2a4b-4f1e-9d6a-3b8e1f0c7a92"  # Notify's id for the accepted message: a UUID
+
 
 @pytest.fixture
 def tokens(settings: Any) -> Any:
@@ -28,7 +30,7 @@ def accepted(district: Any) -> Notification:
     n = notification_queue(
         organisation=district, channel="sms", to="07700900123", body="Your bin", case_reference="HX7K-9M3T"
     )
-    Notification.objects.filter(pk=n.pk).update(status=Status.SENDING, provider="notify", provider_id="notify-id-1")
+    Notification.objects.filter(pk=n.pk).update(status=Status.SENDING, provider="notify", provider_id=NOTIFY_ID)
     return n
 
 
@@ -44,7 +46,7 @@ def callback(client: Client, payload: dict[str, Any], token: str = "notify-callb
 def notify_payload(n: Notification, status: str) -> dict[str, Any]:
     # The fields GOV.UK Notify documents for delivery receipt callbacks.
     return {
-        "id": "notify-id-1",
+        "id": NOTIFY_ID,
         "reference": n.reference,
         "to": n.to,
         "status": status,
@@ -107,7 +109,30 @@ def test_notify_callback_needs_the_bearer_token(client: Client, tokens: Any, acc
 def test_notify_callback_unknown_reference_or_id_is_404(client: Client, tokens: Any, accepted: Notification) -> None:
     payload = notify_payload(accepted, "delivered")
     assert callback(client, {**payload, "reference": "th-unknown"}).json()["code"] == "notification_not_found"
-    assert callback(client, {**payload, "id": "someone-elses-id"}).status_code == 404
+    assert callback(client, {**payload, "id": "0b6f0b8a-6c1d-4e55-8a3e-2f4c9d7e1b30"}).status_code == 404
+
+
+@pytest.mark.parametrize(
+    "notify_id",
+    ["notify-id-1", "", "x" * 100_000, "5c2c7f5e2a4b4f1e9d6a3b8e1f0c7a92", "{5c2c7f5e-2a4b-4f1e-9d6a-3b8e1f0c7a92}"],
+    ids=["not-a-uuid", "empty", "very-long", "no-hyphens", "braces"],
+)
+def test_notify_callback_with_an_id_that_is_not_a_uuid_is_a_problem(
+    client: Client, tokens: Any, accepted: Notification, notify_id: str
+) -> None:
+    for status in ("delivered", "sending"):  # an interim status is refused too: the id is checked first
+        response = callback(client, {**notify_payload(accepted, status), "id": notify_id})
+        assert response.status_code == 422, response.content[:300]
+        problem = response.json()
+        assert problem["code"] == "invalid_notify_id" and problem["errors"][0]["path"] == "id"
+        assert len(response.content) < 1000  # the id is not echoed back
+    accepted.refresh_from_db()
+    assert accepted.status == Status.SENDING
+
+
+def test_notify_callback_id_in_capitals_is_the_same_id(client: Client, tokens: Any, accepted: Notification) -> None:
+    response = callback(client, {**notify_payload(accepted, "delivered"), "id": NOTIFY_ID.upper()})
+    assert response.status_code == 200 and response.json()["changed"] is True
 
 
 @pytest.mark.parametrize("completed_at", ["not a date", "2026-13-45T00:00:00Z", "9" * 40])

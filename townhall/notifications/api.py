@@ -13,7 +13,7 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.utils.crypto import constant_time_compare
-from ninja import Router, Schema
+from ninja import Field, Router, Schema
 from ninja.responses import Status
 from ninja.security import HttpBearer
 
@@ -42,7 +42,7 @@ class SharedTokenAuth(HttpBearer):
 class NotifyCallbackIn(Schema):
     """GOV.UK Notify's documented delivery receipt callback."""
 
-    id: str
+    id: str = Field(description="Notify's id for the notification, a UUID; anything else is 422 invalid_notify_id")
     reference: str | None = None
     to: str = ""
     status: str

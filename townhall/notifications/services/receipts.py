@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 
 from django.db import transaction
@@ -20,6 +21,8 @@ NOTIFY_STATUSES = {
     "technical-failure": Status.TECHNICAL_FAILURE,
 }
 NOTIFY_PENDING = {"created", "sending", "pending", "sent", "accepted", "received"}
+# Notify's notification ids are UUIDs, written as 36 characters (8-4-4-4-12 hexadecimal digits).
+NOTIFY_ID = re.compile(r"\A[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\Z", re.IGNORECASE)
 
 
 def _allowed(current: str, new: str, provider: str) -> bool:
@@ -87,7 +90,15 @@ def delivery_receipt_record(
 
 def notify_callback_record(*, payload: dict[str, object]) -> Notification | None:
     """One GOV.UK Notify delivery-status callback (documented fields: id, reference, status, completed_at …).
-    Interim statuses are acknowledged and ignored."""
+    Interim statuses are acknowledged and ignored. An ``id`` that is not a UUID, as Notify's always are, is refused
+    before anything is looked up (``invalid_notify_id``)."""
+    notify_id = payload.get("id")
+    if not isinstance(notify_id, str) or not NOTIFY_ID.match(notify_id):
+        raise ValidationFailed(
+            "id is not a GOV.UK Notify notification id",
+            code="invalid_notify_id",
+            errors=[FieldError("invalid_notify_id", "Send the notification's id: a UUID", "id")],
+        )
     status = str(payload.get("status", ""))
     reference = str(payload.get("reference") or "")
     if not reference:
@@ -113,7 +124,7 @@ def notify_callback_record(*, payload: dict[str, object]) -> Notification | None
         provider="notify",
         reference=reference,
         status=NOTIFY_STATUSES[status],
-        provider_id=str(payload.get("id") or ""),
+        provider_id=notify_id.lower(),
         detail=f"Notify: {status}",
         completed_at=completed_at,
     )
