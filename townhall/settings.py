@@ -79,6 +79,7 @@ MIDDLEWARE = [
     "townhall.core.ops.security_headers.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "townhall.core.ops.nul_characters.NulCharacterRefusal",
+    "townhall.core.ops.head.HeadAsGet",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",

@@ -42,9 +42,9 @@ def test_an_address_outside_the_api_is_still_the_page(client: Client) -> None:
 @pytest.mark.parametrize(
     ("method", "path", "allowed"),
     [
-        ("delete", "/api/v1/organisations", "GET"),
+        ("delete", "/api/v1/organisations", "GET, HEAD"),
         ("put", "/api/v1/cases/status", "POST"),
-        ("options", "/api/v1/definitions/", "GET, POST"),
+        ("options", "/api/v1/definitions/", "GET, POST, HEAD"),
     ],
 )
 def test_a_method_the_endpoint_does_not_take_is_a_problem_with_allow(
