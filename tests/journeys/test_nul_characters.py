@@ -119,3 +119,13 @@ def test_an_api_form_field_with_nul_is_a_problem(client: Client, district: Any, 
         assert response["Content-Type"] == "application/problem+json"
         assert response.json()["code"] == "nul_character"
     assert not Programme.objects.exists()
+
+
+@pytest.mark.parametrize("method", ["patch", "put"])
+def test_a_nul_in_a_json_body_of_a_patch_or_put_is_a_problem(client: Client, method: str) -> None:
+    """The portfolio's PATCH and PUT take JSON bodies: a NUL in one is refused as a POST's is, before any view."""
+    send = getattr(client, method)
+    response = send(
+        "/api/v1/portfolio/programmes/x", data='{"starts_on": "2027-04-01\\u0000"}', content_type="application/json"
+    )
+    assert response.status_code == 400 and response.json()["code"] == "nul_character"

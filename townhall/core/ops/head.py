@@ -25,22 +25,25 @@ class HeadAsGet:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        if request.method != "HEAD":
-            response = self.get_response(request)
-            if response.status_code == 405:  # DELETE where only GET is taken: HEAD is taken too
-                _allow_head(response)
-            return response
-        request.method = "GET"
+        head = request.method == "HEAD"
+        if head:
+            request.method = "GET"
         try:
             response = self.get_response(request)
         finally:
-            request.method = "HEAD"  # what the logs and metrics record once the response is made
-        if response.status_code == 405:
+            if head:
+                request.method = "HEAD"  # what the logs and metrics record once the response is made
+        if response.status_code == 405:  # DELETE where only GET is taken: HEAD is taken too
             _allow_head(response)
-        if response.streaming:
-            response.streaming_content = []  # type: ignore[attr-defined]  # a file stays open until close()
-        else:
-            if not response.has_header("Content-Length"):
-                response["Content-Length"] = str(len(response.content))
-            response.content = b""
+        if head:
+            _without_body(response)
         return response
+
+
+def _without_body(response: HttpResponse) -> None:
+    if response.streaming:
+        response.streaming_content = []  # type: ignore[attr-defined]  # a file stays open until close()
+        return
+    if not response.has_header("Content-Length"):
+        response["Content-Length"] = str(len(response.content))
+    response.content = b""

@@ -2,7 +2,8 @@
 
 PostgreSQL can neither store nor compare text that holds NUL (0x00), so such a value reaching a query was a
 500 (``DataError``). Nothing a resident or a client sends has a use for one. The address, the query string,
-the fields of a form (a page's, or the API's multipart import) and the strings of a JSON body are checked.
+the fields of a form (a page's, or the API's multipart import) and the strings of a JSON body (whatever its
+method: POST, PATCH, PUT) are checked.
 Uploaded files may hold any bytes: only their names are checked.
 
 The API answers a JSON problem with the stable code ``nul_character``; pages answer the 400 error page.
@@ -31,14 +32,17 @@ def _in_fields(fields: dict[str, list[str]]) -> bool:
 def _carries_nul(request: HttpRequest) -> bool:
     if "\x00" in request.path or _in_fields(dict(request.GET.lists())):
         return True
-    if request.method != "POST":
+    if request.method in {"GET", "HEAD", "OPTIONS"}:
         return False
-    if is_json(request.content_type or ""):
+    if is_json(request.content_type or ""):  # a POST's, a PATCH's or a PUT's
         if int(request.META.get("CONTENT_LENGTH") or 0) > settings.DATA_UPLOAD_MAX_MEMORY_SIZE:
             return False  # too large to read here; the view refuses it
         body = request.body
         return b"\x00" in body or _JSON_NUL.search(body) is not None
-    if request.content_type in {"application/x-www-form-urlencoded", "multipart/form-data"}:
+    if request.method == "POST" and request.content_type in {
+        "application/x-www-form-urlencoded",
+        "multipart/form-data",
+    }:
         # The API's forms too (a programme's import is multipart): a NUL in a field there was a 500.
         files = [f.name or "" for _field, uploads in request.FILES.lists() for f in uploads]
         return _in_fields(dict(request.POST.lists())) or any("\x00" in name for name in files)
