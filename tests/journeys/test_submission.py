@@ -150,7 +150,9 @@ def test_an_api_submission_is_one_statement_on_postgresql(everything: Any, make_
         sql, params = writes[0]
         assert len(sql.encode()) <= _queries.MAX_CACHED_STATEMENT_LENGTH
         assert len(params) <= _queries.MAX_CACHED_STATEMENT_PARAMS
-        assert "UPDATE core_auditchain" in sql and sql.count("INSERT INTO") == 7
+        # Eight rows and the chain's head, made by its first events or moved on (ON CONFLICT DO UPDATE).
+        assert "INSERT INTO core_auditchain" in sql and "ON CONFLICT (key) DO UPDATE" in sql
+        assert sql.count("INSERT INTO") == 8
     else:
         assert len(writes) == 8, [sql[:80] for sql, _ in writes]
     assert Submission.objects.get(pk=submission.pk).case.reference == submission.reference
@@ -161,6 +163,35 @@ def test_an_api_submission_is_one_statement_on_postgresql(everything: Any, make_
     assert [e.action for e in events] == ["case.opened", "journey.submitted"]
     assert events[1].prev_hash == events[0].hash
     assert audit_chains_verify()[chain_key(everything.organisation)] is None
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_api_submission_commits_in_its_one_statement_on_postgresql(everything: Any, make_staff: Any) -> None:
+    """ADR 0018: no BEGIN and no COMMIT; the statement is the transaction, so the audit chain's head is
+    let go as it ends. On SQLite the rows go one statement each, inside an ordinary transaction."""
+    from django.db import connection
+
+    from townhall.core.roles import Role
+
+    staff = make_staff(everything.organisation, Role.CASEWORKER)
+    autocommit_at_write: list[bool] = []
+
+    def watch(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+        if sql.startswith(("INSERT", "WITH")):
+            raw = connection.connection  # psycopg's autocommit; sqlite3 (Python 3.11) says only in_transaction
+            autocommit_at_write.append(raw.autocommit if connection.vendor == "postgresql" else not raw.in_transaction)
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(watch):
+        submission, created = submission_create(
+            organisation=everything.organisation, version=everything, answers=EVERYTHING_ANSWERS, actor=staff
+        )
+    assert created and Submission.objects.filter(reference=submission.reference).exists()
+    if connection.vendor == "postgresql":
+        assert autocommit_at_write == [True]
+    else:
+        assert autocommit_at_write and not any(autocommit_at_write)  # every row inside the one transaction
+    assert connection.get_autocommit() and not connection.in_atomic_block
 
 
 @pytest.mark.django_db(transaction=True)

@@ -33,6 +33,7 @@ from django.db import connections, transaction
 from django.db.models import Field, ForeignKey, Model
 
 from townhall.core.postgresql.binding import wrapped_binding_cursor
+from townhall.core.transactions import statement_commits_itself
 
 M = TypeVar("M", bound=Model)
 
@@ -290,14 +291,16 @@ def _one_statement(rows: Sequence[Model], connection: Any, tail: Tail) -> list[A
     # Bound on the server and prepared once per connection (its text is the same for every submission to a
     # service), so PostgreSQL neither parses nor plans it again. Only quoted table and column names, casts
     # and r0, r1... are spliced in: every value is a parameter.
+    # Inside atomic_write() it may be the whole transaction, committed as it ends (ADR 0018).
     cursor = wrapped_binding_cursor(connection)
-    cursor.execute(
-        f"WITH {', '.join([*ctes, *tail.ctes])} SELECT {keys} FROM {tables}",  # noqa: S608
-        [*params, *tail.params],
-    )
-    found = cursor.fetchone()
-    if found is None:
-        raise FirstRowRefused(type(rows[0]).__name__)
+    with statement_commits_itself(connection):
+        cursor.execute(
+            f"WITH {', '.join([*ctes, *tail.ctes])} SELECT {keys} FROM {tables}",  # noqa: S608
+            [*params, *tail.params],
+        )
+        found = cursor.fetchone()
+        if found is None:
+            raise FirstRowRefused(type(rows[0]).__name__)
     for row, fk, parent in links:  # the keys the statement gave the rows they point at
         setattr(row, fk.attname, found[position[id(parent)]])
     return list(found)

@@ -5,6 +5,7 @@ from typing import Any
 from django.conf import settings
 from django.db import models
 
+from townhall.core.audit_chain import GENESIS
 from townhall.core.models.organisations import Organisation
 
 
@@ -21,7 +22,7 @@ class AuditChain(models.Model):
 
     key = models.CharField(max_length=64, unique=True)
     last_sequence = models.BigIntegerField(default=0)
-    last_hash = models.CharField(max_length=64, default="0" * 64)
+    last_hash = models.CharField(max_length=64, default=GENESIS)
     # The last hash before the latest append. The statement that appends sets it from last_hash, so its
     # RETURNING can hand back the hash its first event follows (PostgreSQL 15 cannot return old values).
     prior_hash = models.CharField(max_length=64, default="", blank=True)

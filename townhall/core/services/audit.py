@@ -121,10 +121,12 @@ def written_together() -> Iterator[None]:
     """Hold a write's new rows (``insert``) and audit events (``audit_record``); write them as the block ends.
 
     On PostgreSQL, with the events in one chain, that is one statement: the rows, then the chain's head
-    locked and moved on and the events linked to it, by the database (``_chain_tail``), so the head is
-    locked only from that statement to the commit. Elsewhere the rows are written as ``inserts_held()``
-    writes them, then the events appended as ``audit_deferred()`` appends them. If a unique index refuses
-    the first row, nothing is written and ``FirstRowRefused`` comes from the end of the block.
+    locked and moved on (or made, for a chain's first events) and the events linked to it, by the database
+    (``_chain_tail``), so the head is locked only from that statement to the commit; inside
+    ``core.transactions.atomic_write()`` the statement may be the whole transaction (ADR 0018). Elsewhere
+    the rows are written as ``inserts_held()`` writes them, then the events appended as ``audit_deferred()``
+    appends them. If a unique index refuses the first row, nothing is written and ``FirstRowRefused`` comes
+    from the end of the block.
     """
     if getattr(_pending, "events", None) is not None:
         raise RuntimeError("written_together() cannot run inside audit_deferred()")
@@ -137,9 +139,6 @@ def written_together() -> Iterator[None]:
         return
     _stamp(events)
     linked = insert_together(rows, tail=_chain_tail(events, len(rows), connection))
-    if linked[0] is None:  # the chain's first event: no head to move on, so the events were not written
-        _append(events)
-        return
     for event, (sequence, prev_hash, digest) in zip(events, _by_event(linked[1:]), strict=True):
         event.sequence, event.prev_hash, event.hash = sequence, prev_hash, digest  # as PostgreSQL wrote them
     mark_saved(events, linked[1::4], connection.alias)
@@ -157,7 +156,9 @@ def _chain_tail(events: list[AuditEvent], row_count: int, connection: Any) -> Ta
     sequence is not known until the head is locked, and it is the JSON's last field, so each hash is
     ``sha256(previous || text before the sequence || sequence || '}')``. The head keeps the hash it had in
     ``prior_hash`` so the events can follow it. The head is updated only once every row is written
-    (``EXISTS``), so a repeated key waits on the first transaction's row, not on the head it holds.
+    (``EXISTS``), so a repeated key waits on the first transaction's row, not on the head it holds. A chain
+    with no head yet gets one (``INSERT ... ON CONFLICT DO UPDATE``), so the statement never leaves its
+    events to a statement after it.
     """
     prefixes = [audit_chain.canonical_before_sequence(_hashed_fields(event)) for event in events]
 
@@ -173,15 +174,18 @@ def _chain_tail(events: list[AuditEvent], row_count: int, connection: Any) -> Ta
         return found
 
     n, every_row = len(events), ", ".join(f"r{i}" for i in range(row_count))
-    last_sql, last_params = hashes("last_hash", "last_sequence")[-1]
+    first_sql, first_params = hashes(f"'{audit_chain.GENESIS}'", "0")[-1]  # the chain's first events: a new head
+    last_sql, last_params = hashes("head.last_hash", "head.last_sequence")[-1]
     tail = Tail(
         ctes=[
-            f"h AS (UPDATE core_auditchain SET last_sequence = last_sequence + {n}, prior_hash = last_hash,"  # noqa: S608
-            f" last_hash = {last_sql} WHERE key = %s AND EXISTS (SELECT 1 FROM {every_row})"
-            f" RETURNING last_sequence - {n} AS base, prior_hash AS prev)"
+            "h AS (INSERT INTO core_auditchain AS head (key, last_sequence, prior_hash, last_hash)"  # noqa: S608
+            f" SELECT %s, {n}, '{audit_chain.GENESIS}', {first_sql} WHERE EXISTS (SELECT 1 FROM {every_row})"
+            f" ON CONFLICT (key) DO UPDATE SET last_sequence = head.last_sequence + {n},"
+            f" prior_hash = head.last_hash, last_hash = {last_sql}"
+            f" RETURNING head.last_sequence - {n} AS base, head.prior_hash AS prev)"
         ],
-        params=[*last_params, events[0].chain],
-        results=["(SELECT base FROM h)"],  # None: no head yet, so nothing after it was written
+        params=[events[0].chain, *first_params, *last_params],
+        results=["(SELECT base FROM h)"],
     )
     linked = hashes("h.prev", "h.base")
     written = ("sequence", "prev_hash", "hash")

@@ -23,6 +23,7 @@ from townhall.core.models import Organisation
 from townhall.core.permissions import require
 from townhall.core.roles import Permission
 from townhall.core.services.audit import audit_record, written_together
+from townhall.core.transactions import atomic_write
 from townhall.journeys.answers import as_field_errors, clean_all, unknown_answers
 from townhall.journeys.models import JourneySession, JourneyStatus, Submission
 
@@ -285,7 +286,7 @@ def submission_create(
             ) from None
     try:
         effective = _accepted_for_api(version.definition(), answers, language)
-        with transaction.atomic():
+        with atomic_write():  # on PostgreSQL the write's one statement is its transaction (ADR 0018)
             submission = _write(
                 organisation=organisation,
                 version=version,
