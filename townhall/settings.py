@@ -80,18 +80,26 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "townhall.core.ops.nul_characters.NulCharacterRefusal",
     "townhall.core.ops.head.HeadAsGet",
-    "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
-    "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "django_otp.middleware.OTPMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",  # here, where Django's own security checks look for it
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "axes.middleware.AxesMiddleware",
+    "townhall.core.ops.web_only.WebOnlyMiddleware",  # WEB_ONLY_MIDDLEWARE, for everything but /api/
     "townhall.core.ops.ratelimit.RateLimitMiddleware",
     "townhall.core.views.errors.TownhallErrorPages",
 ]
+# What pages need and the JSON API does not (it authenticates API keys only): run in this order, in
+# WebOnlyMiddleware's place, for every request outside /api/ (townhall/core/ops/web_only.py, ADR 0019).
+WEB_ONLY_MIDDLEWARE = [
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "axes.middleware.AxesMiddleware",
+]
+# The admin and django-axes look for their middleware in MIDDLEWARE only; townhall.E001 checks
+# WEB_ONLY_MIDDLEWARE for them instead.
+SILENCED_SYSTEM_CHECKS = ["admin.E408", "admin.E409", "admin.E410", "axes.W002"]
 
 ROOT_URLCONF = "townhall.urls"
 WSGI_APPLICATION = "townhall.wsgi.application"
