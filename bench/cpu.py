@@ -23,7 +23,7 @@ def cpu_seconds(pid: int) -> float:
 
 
 def children(pid: int) -> list[int]:
-    """The direct children of a process (a gunicorn master's workers)."""
+    """The direct children of a process (a web server's workers)."""
     found = []
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():

@@ -5,7 +5,7 @@ The journeys benchmark finds a submission's CPU cost well over the goal's budget
 that cost sits, by serving endpoints that each do a little more of the submission's work, on the same
 server, database, load and measurement as the journeys benchmark:
 
-1. ``bare``: a Django view that answers at once, with no middleware. The framework and gunicorn alone.
+1. ``bare``: a Django view that answers at once, with no middleware. The framework and the web server alone.
 2. ``middleware``: the same view behind the platform's middleware (rate limits counted in Redis included).
 3. ``authenticated``: a django-ninja endpoint that checks the API key and parses the submission's body.
 4. ``validated``: and checks the answers by the journey's rules, as the submission does.
@@ -14,10 +14,10 @@ server, database, load and measurement as the journeys benchmark:
    no reference retry, no idempotency.
 6. ``submission``: the real endpoint.
 
-Each rung runs on a fresh gunicorn (``bench/floor_site`` adds the rungs' URLs to the platform's own; the
-first rung's server also drops the middleware), is warmed up, then driven by 50 clients as fast as it
-answers. The baseline, measured in the same run, is the first rung: every other rung's CPU is reported as a
-multiple of it. PostgreSQL only: the goal is set for it.
+Each rung runs on a fresh web server (``deploy/web.py``; ``bench/floor_site`` adds the rungs' URLs to the
+platform's own; the first rung's server also drops the middleware), is warmed up, then driven by 50 clients
+as fast as it answers. The baseline, measured in the same run, is the first rung: every other rung's CPU is
+reported as a multiple of it. PostgreSQL only: the goal is set for it.
 """
 
 from __future__ import annotations
@@ -88,7 +88,7 @@ class Measured:
 
 def _measure(rung: Rung, workdir: Path, prod: dict[str, str], key: str, warmup: float, seconds: float) -> Measured:
     env = {**prod, "DJANGO_SETTINGS_MODULE": "bench.floor_site.settings", "FLOOR_BARE": "1" if rung.bare else "0"}
-    server = _Server(env, workdir / f"gunicorn-{rung.name}.log", ready="/healthz")
+    server = _Server(env, workdir / f"web-{rung.name}.log", ready="/healthz")
     meter = CpuMeter(
         {
             "web": lambda: [server.process.pid, *children(server.process.pid)],
@@ -139,12 +139,12 @@ def _report(measured: list[Measured], seconds: float) -> str:
     four, real = by_name["four-rows"], by_name["submission"]
     return f"""{TITLE}
 
-Six endpoints, each doing a little more of what `POST /api/v1/submissions` does, each on a fresh gunicorn
-({WORKERS} `gthread` workers × {THREADS} threads, `DJANGO_ENV=production`, PostgreSQL, rate-limit counters in
-Redis), driven by {CONCURRENCY} clients as fast as it answers for {seconds:.0f} s after a warm-up. CPU is read
-from `/proc` for the gunicorn processes, the PostgreSQL backends, the Redis server and the load generator,
-per request answered. The baseline, measured in the same run, is the bare rung; "× bare" is each rung's
-CPU as a multiple of it.
+Six endpoints, each doing a little more of what `POST /api/v1/submissions` does, each on a fresh web server
+(`deploy/web.py`: Granian, {WORKERS} worker processes × {THREADS} threads, `DJANGO_ENV=production`, PostgreSQL,
+rate-limit counters in Redis), driven by {CONCURRENCY} clients as fast as it answers for {seconds:.0f} s after a
+warm-up. CPU is read from `/proc` for the web server's processes, the PostgreSQL backends, the Redis server and
+the load generator, per request answered. The baseline, measured in the same run, is the bare rung; "× bare" is
+each rung's CPU as a multiple of it.
 
 {chr(10).join(rows)}
 

@@ -1,7 +1,7 @@
 """Journeys under load: residents reporting a missed bin through the pages and through the API (issue 3).
 
 For each engine (SQLite, then PostgreSQL when it answers at 127.0.0.1:5432) the benchmark makes a fresh
-database, migrates it, loads the demo and issues an API key, then starts the real server (gunicorn,
+database, migrates it, loads the demo and issues an API key, then starts the real server (``deploy/web.py``,
 ``DJANGO_ENV=production``, ``DEBUG`` off, hashed static files) on a free loopback port. A separate client
 process (asyncio, raw HTTP/1.1 with keep-alive, no Django) drives it with 50 concurrent residents:
 
@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import importlib.util
 import json
 import os
 import random
@@ -56,11 +57,20 @@ NAME = "journeys"
 ROOT = Path(__file__).resolve().parent.parent
 ORG, SERVICE = "mid-downs", "report-missed-bin"
 CONCURRENCY = 50
-# Gunicorn on this 2-core machine: (2 × cores) + 1 processes, each with a few threads so a worker waiting
-# on the database (a commit's fsync, a lock) can serve another request; threads share the GIL, so more
-# than a few buys nothing. Chosen by trying sync/gthread mixes with this benchmark (see the report).
-WORKERS = 2 * (os.cpu_count() or 2) + 1
-THREADS = 4
+
+
+def _web_defaults() -> dict[str, Any]:
+    """What ``deploy/web.py`` (the production web server) runs with when the environment sets nothing."""
+    spec = importlib.util.spec_from_file_location("townhall_deploy_web", ROOT / "deploy" / "web.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return dict(module.server_settings({}))
+
+
+# The server runs as production runs it: deploy/web.py (Granian, ADR 0020) with its defaults, one worker
+# process for each core with two threads each. Chosen by sweeping processes × threads with this benchmark.
+WORKERS, THREADS = _web_defaults()["workers"], _web_defaults()["blocking_threads"]
 PG_ADMIN_URL = "postgres://postgres@127.0.0.1:5432/postgres"
 PG_BENCH_DB = "townhall_bench_journeys"
 PG_URL = f"postgres://postgres@127.0.0.1:5432/{PG_BENCH_DB}"
@@ -553,32 +563,16 @@ def _prepare(env: dict[str, str]) -> str:
 
 
 class _Server:
-    def __init__(self, env: dict[str, str], log: Path, workers: int = WORKERS, ready: str = START_PAGE) -> None:
+    """The production web server, ``deploy/web.py`` (Granian), on a free loopback port."""
+
+    def __init__(self, env: dict[str, str], log: Path, workers: int | None = None, ready: str = START_PAGE) -> None:
         self.ready = ready  # a page that answers 200 once the server is up
         self.port = _free_port()
         self.log = log.open("w")
-        command = [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "townhall.wsgi:application",
-            "--bind",
-            f"127.0.0.1:{self.port}",
-            "--workers",
-            str(workers),
-            "--worker-class",
-            "gthread",
-            "--threads",
-            str(THREADS),
-            "--backlog",
-            "2048",
-            "--keep-alive",
-            "30",
-            "--preload",
-            "--no-control-socket",  # the default path is shared: it would take over another server's socket
-            "--forwarded-allow-ips",
-            "127.0.0.1",
-        ]
+        env = {**env, "WEB_BIND": f"127.0.0.1:{self.port}"}
+        if workers is not None:
+            env["WEB_CONCURRENCY"] = str(workers)
+        command = [sys.executable, str(ROOT / "deploy" / "web.py")]
         self.process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT)
         self._wait()
 
@@ -588,7 +582,7 @@ class _Server:
         request += "Connection: close\r\n\r\n"
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise RuntimeError(f"gunicorn exited with {self.process.returncode}; see {self.log.name}")
+                raise RuntimeError(f"the web server exited with {self.process.returncode}; see {self.log.name}")
             try:
                 with socket.create_connection(("127.0.0.1", self.port), timeout=5) as s:
                     s.sendall(request.encode())
@@ -597,7 +591,7 @@ class _Server:
             except OSError:
                 pass
             time.sleep(0.3)
-        raise RuntimeError("gunicorn did not answer within 60 s")
+        raise RuntimeError("the web server did not answer within 60 s")
 
     def stop(self) -> None:
         stop_process(self.process)
@@ -797,7 +791,7 @@ def _measure(engine: str, workdir: Path, database_url: str, *, warmup: float, se
         raw = _raw_postgres(database_url, raw_seconds)
     prod = _env(var_dir, database_url, production=True)
     _production_ready(var_dir, prod)
-    server = _Server(prod, workdir / f"gunicorn-{engine}.log")
+    server = _Server(prod, workdir / f"web-{engine}.log")
     meter = CpuMeter(
         {
             "web": lambda: [server.process.pid, *children(server.process.pid)],
@@ -1022,12 +1016,13 @@ def run(quick: bool = False) -> str:
     return f"""## Journeys: residents reporting a missed bin under load (issue 3)
 
 {CONCURRENCY} concurrent residents on loopback, each a client with its own keep-alive connection in a
-separate process, against the real server: gunicorn, {WORKERS} `gthread` workers × {THREADS} threads,
+separate process, against the real server as production runs it (`deploy/web.py`): Granian, {WORKERS} worker
+processes × {THREADS} threads,
 `DJANGO_ENV=production` (`DEBUG` off), `CONN_MAX_AGE=60`, behind a pretend TLS proxy. API clients POST
 complete answers with an `Idempotency-Key`; page clients walk start → 3 question pages (GET + POST with
 the CSRF token) → check your answers → Submit → confirmation, {REQUESTS_A_JOURNEY} requests a journey, with their own
 cookies. Each phase runs {seconds:.0f} s, after a warm-up run of {warmup:.0f} s and {RAMP_SECONDS:.0f} s while the
-clients connect; CPU is read from `/proc` for the gunicorn processes, the PostgreSQL backends and the
+clients connect; CPU is read from `/proc` for the web server's processes, the PostgreSQL backends and the
 client over the measured run, and divided by what it finished. Every submission is one
 transaction (submission, case, rules, audit events, outbox). The baseline is the database's own
 single-row INSERT+COMMIT from {CONCURRENCY} threads with their own connections, measured in the same run

@@ -3,9 +3,9 @@
 One database (``townhall_bench_scaleout`` on the shared server at 127.0.0.1:5432: created, migrated, the demo
 loaded and an API key issued as the journeys benchmark does; dropped at the end) serves the same API load twice:
 
-* **1 + 1**: one web process (gunicorn, one ``gthread`` worker process × the journeys benchmark's threads), one
+* **1 + 1**: one web process (``deploy/web.py``, one worker process × the journeys benchmark's threads), one
   task worker (``manage.py db_worker``) and one ``manage.py deliver_notifications``;
-* **2 + 2**: two web processes (two separate gunicorn masters, one worker process each, on two ports; the
+* **2 + 2**: two web processes (two separate web servers, one worker process each, on two ports; the
   client spreads its residents across both, as a load balancer in front of two machines would), two
   ``db_worker`` and two ``deliver_notifications``.
 
@@ -222,7 +222,7 @@ def _phase(n: int, run: int, workdir: Path, key: str, warmup: float, seconds: fl
     workers: list[_Supervised] = []
     received: dict[str, int] = {}
     try:
-        servers = [_Server(env, here / f"gunicorn-{i}.log", workers=1) for i in range(n)]
+        servers = [_Server(env, here / f"web-{i}.log", workers=1) for i in range(n)]
         for i in range(n):
             tasks = ["db_worker", "--queue-name", "*", "--interval", "0.5", "--worker-id", f"scale-{n}-task-{i}"]
             workers.append(_Supervised(f"db_worker-{i}", tasks, env, here / f"db_worker-{i}.log"))
@@ -362,7 +362,7 @@ each the submissions of its runs over their measured seconds){" (quick run)" if 
 The same API load in every run, against one PostgreSQL 15 database on the shared server: {CONCURRENCY} residents
 (the journeys benchmark's client, one process) POST missed-bin reports to `/api/v1/submissions` with unique
 `Idempotency-Key`s as fast as the servers answer, {seconds:.0f} s measured after {warmup:.0f} s of warm-up; then the
-load stops and the workers drain. A web process is one gunicorn master with **one** `gthread` worker process ×
+load stops and the workers drain. A web process is one `deploy/web.py` server (Granian) with **one** worker process ×
 {THREADS} threads, production settings (`CONN_MAX_AGE=60`); for 2 + 2 two such masters listen on two ports and the
 client sends resident *n* to port *n* mod 2, as a load balancer would. Workers are `manage.py db_worker`
 (all queues) and `manage.py deliver_notifications`, one of each per "worker" (so 2 + 2 runs four worker

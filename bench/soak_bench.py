@@ -6,8 +6,9 @@ Everything is real and on loopback, each part in its own process:
 * a private, throwaway PostgreSQL cluster (``initdb`` into a temporary directory, its own port; never the
   shared server on 5432, which CI and other benchmarks use), created and deleted by the soak;
 * the document store (``DOCUMENT_ROOT``) on a small tmpfs mounted for the run;
-* gunicorn with production settings, one ``db_worker`` task worker and one ``deliver_notifications``
-  worker, kept running as the systemd units' ``Restart=always`` would (an exit is restarted, and counted);
+* the web server (``deploy/web.py``) with production settings, one ``db_worker`` task worker and one
+  ``deliver_notifications`` worker, kept running as the systemd units' ``Restart=always`` would (an exit is
+  restarted, and counted);
 * an SMTP server (aiosmtpd) that records every Message-ID it receives;
 * residents (a client process, raw HTTP/1.1): missed-bin reports through ``POST /api/v1/submissions`` at a
   steady rate, each with its own ``Idempotency-Key``, retried with the same key on a connection error,
@@ -746,9 +747,9 @@ def _report(plan: _Plan, rig: _Rig, checks: _Checks, residents: dict[str, Any], 
 {verdict}. `make soak` ({plan.load:.0f} s of load{", quick" if extra["quick"] else ""}): residents sent missed-bin
 reports through `POST /api/v1/submissions` at {API_RATE:.0f}/s, each with its own `Idempotency-Key` and retried
 with the same key after a connection error, timeout or 5xx, and started a Blue Badge application through the pages
-every {JOURNEY_EVERY:.0f} s ({pages} in all), uploading a photo. Server: gunicorn with production settings, one
-`db_worker`, one `deliver_notifications`, email by SMTP to an aiosmtpd server that counts Message-IDs, on a private
-PostgreSQL 15 cluster on loopback (initdb'd for the run, not the shared server). {store_note}
+every {JOURNEY_EVERY:.0f} s ({pages} in all), uploading a photo. Server: `deploy/web.py` (Granian) with production
+settings, one `db_worker`, one `deliver_notifications`, email by SMTP to an aiosmtpd server that counts
+Message-IDs, on a private PostgreSQL 15 cluster on loopback (initdb'd for the run, not the shared server). {store_note}
 Changed from the defaults so recovery fits the run: {settings_note}.
 
 | figure | count |
@@ -805,7 +806,7 @@ def _soak(plan: _Plan, workdir: Path, cluster: _Cluster, store: _DocumentStore, 
     try:
         key = _prepare({**_env(var_dir, cluster.url, production=False), **extra_env})
         _production_ready(var_dir, rig.env)
-        rig.server_log = workdir / "gunicorn.log"
+        rig.server_log = workdir / "web.log"
         server = _Server(rig.env, rig.server_log)
         _start_workers(rig, workdir)
         residents = _drive(rig, plan, server.port, key, workdir / "residents.json")
@@ -818,7 +819,7 @@ def _soak(plan: _Plan, workdir: Path, cluster: _Cluster, store: _DocumentStore, 
             server.stop()
         received = _stop_sink(sink, workdir) if sink.poll() is None else {}
     checks = _check(rig, residents, received, audit)
-    errors = _logged_errors(str(workdir / "gunicorn.log"))
+    errors = _logged_errors(str(workdir / "web.log"))
     first = f"; first: `{errors[0][:200]}`" if errors else ""
     extra = {
         "quick": quick,

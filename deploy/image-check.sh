@@ -18,7 +18,7 @@
 # 4. What is checked: the image runs as townhall (uid 10001) and cannot write its code; the dockerignore
 #    kept .venv, node_modules, .git and var/ out; static files and Welsh messages were built; then against
 #    a scratch PostgreSQL database: migrate and createcachetable as release steps, `check --deploy`, the
-#    default command (gunicorn) answering /healthz, /readyz, /services/ and its stylesheet, the image's
+#    default command (deploy/web.py: Granian) answering /healthz, /readyz, /services/ and its stylesheet, the image's
 #    HEALTHCHECK, the https redirect, a db_worker that runs a task, and a deliver_notifications worker;
 #    each process stops cleanly on SIGTERM.
 #
@@ -336,9 +336,9 @@ ok "$IMAGE built in $((SECONDS - build_start))s ($((size / 1000000)) MB)"
 
 phase "image contents"
 config=$(pm image inspect --format '{{.Config.User}}|{{json .Config.Cmd}}' "$IMAGE")
-[ "$config" = 'townhall|["gunicorn","--config","deploy/gunicorn.conf.py","townhall.wsgi"]' ] ||
+[ "$config" = 'townhall|["python","deploy/web.py"]' ] ||
     fail "image user and command are $config"
-ok "image user townhall; default command gunicorn --config deploy/gunicorn.conf.py townhall.wsgi"
+ok "image user townhall; default command python deploy/web.py"
 
 # shellcheck disable=SC2016 # expanded inside the container
 pm run --rm "${ULIMITS[@]}" "$IMAGE" sh -ec '
@@ -356,7 +356,7 @@ pm run --rm "${ULIMITS[@]}" "$IMAGE" sh -ec '
     echo "ok    assets built by the node stage; collectstatic wrote $(find /app/staticfiles -type f | wc -l) files and the manifest"
     for po in /app/townhall/locale/*/LC_MESSAGES/django.po; do test -s "${po%.po}.mo"; done
     echo "ok    Welsh messages compiled: $(ls /app/townhall/locale/*/LC_MESSAGES/django.mo | tr "\n" " ")"
-    echo "ok    $(python --version), gunicorn $(gunicorn --version | sed "s/.*(version \(.*\))/\1/"), $(pg_dump --version), $(msgfmt --version | head -n 1)"
+    echo "ok    $(python --version), granian $(python -c "import granian; print(granian.__version__)"), $(pg_dump --version), $(msgfmt --version | head -n 1)"
 ' >"$WORK/logs/contents.log" 2>&1 || {
     show_log "$WORK/logs/contents.log"
     fail "the image's contents"
@@ -375,7 +375,7 @@ SECRET_KEY=image-check-only-$(head -c 32 /dev/urandom | base64 | tr -dc 'A-Za-z0
 ALLOWED_HOSTS=127.0.0.1,localhost
 DATABASE_URL=postgres://$PGUSER@$PGHOST:$PGPORT/$DB
 PORT=$PORT
-GUNICORN_BIND=127.0.0.1:$PORT
+WEB_BIND=127.0.0.1:$PORT
 WEB_CONCURRENCY=2
 EOF
 RUN=("${ULIMITS[@]}" --network host --env-file "$WORK/townhall.env")
@@ -442,7 +442,7 @@ pm healthcheck run "$NAME-web" >"$WORK/logs/healthcheck.log" 2>&1 || {
 ok "the image's HEALTHCHECK (python -c urlopen /healthz) -> $(pm inspect --format '{{.State.Health.Status}}' "$NAME-web")"
 users=$(pm top "$NAME-web" user args | awk 'NR > 1 {print $1}' | sort | uniq -c | xargs)
 [ "$(pm top "$NAME-web" user | awk 'NR > 1 && $1 != "townhall"' | wc -l)" = 0 ] || fail "processes not run by townhall: $users"
-ok "gunicorn master and workers run as townhall ($users processes)"
+ok "the web server and its workers run as townhall ($users processes)"
 
 # --- The workers ---------------------------------------------------------------------------------
 
@@ -485,5 +485,5 @@ notify_last=$(tail -n 1 "$WORK/logs/notify.log")
 ok "db_worker and deliver_notifications ran, then stopped on SIGTERM with exit 0 (\"$notify_last\")"
 pm stop --time 20 "$NAME-web" >/dev/null 2>>"$WORK/logs/web-start.log" # (podman's note: no systemd timers)
 code=$(pm inspect --format '{{.State.ExitCode}}' "$NAME-web")
-[ "$code" = 0 ] || fail "gunicorn exited $code on SIGTERM"
-ok "gunicorn stopped on SIGTERM with exit 0"
+[ "$code" = 0 ] || fail "the web server exited $code on SIGTERM"
+ok "the web server stopped on SIGTERM with exit 0"

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import re
 import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -88,10 +90,10 @@ def test_systemd_units_run_as_townhall_with_the_env_file_and_hardening() -> None
         ):
             assert line in text, (unit.name, line)
     web = (DEPLOY / "systemd" / "townhall-web.service").read_text()
-    assert "gunicorn --config deploy/gunicorn.conf.py townhall.wsgi" in web
+    assert "ExecStart=/opt/townhall/.venv/bin/python deploy/web.py" in web and "ExecReload=/bin/kill -s HUP" in web
 
 
-def test_the_dockerfile_builds_a_non_root_gunicorn_image_with_static_files() -> None:
+def test_the_dockerfile_builds_a_non_root_web_image_with_static_files() -> None:
     text = (DEPLOY / "Dockerfile").read_text()
     # The base images are build arguments (deploy/image-check.sh passes local stand-ins); the defaults are public.
     assert "\nARG NODE_IMAGE=node:20-bookworm-slim\n" in text and "\nFROM ${NODE_IMAGE} AS assets\n" in text
@@ -100,7 +102,7 @@ def test_the_dockerfile_builds_a_non_root_gunicorn_image_with_static_files() -> 
     assert "pip install --require-hashes --no-deps -r requirements.lock" in text
     assert "collectstatic --no-input" in text
     assert "\nUSER townhall\n" in text and text.index("USER townhall") > text.index("collectstatic")
-    assert 'CMD ["gunicorn", "--config", "deploy/gunicorn.conf.py", "townhall.wsgi"]' in text
+    assert 'CMD ["python", "deploy/web.py"]' in text
     assert "/healthz" in text  # HEALTHCHECK
     assert ".venv" in (DEPLOY / "Dockerfile.dockerignore").read_text()
     # Workers serve no HTTP, so the documented worker commands leave the web HEALTHCHECK out.
@@ -109,7 +111,7 @@ def test_the_dockerfile_builds_a_non_root_gunicorn_image_with_static_files() -> 
 
 
 def test_the_example_env_names_only_settings_that_exist() -> None:
-    settings_text = (ROOT / "townhall" / "settings.py").read_text() + (DEPLOY / "gunicorn.conf.py").read_text()
+    settings_text = (ROOT / "townhall" / "settings.py").read_text() + (DEPLOY / "web.py").read_text()
     for line in (DEPLOY / "townhall.env.example").read_text().splitlines():
         if line and not line.startswith("#"):
             name = line.split("=", 1)[0]
@@ -142,10 +144,42 @@ def _pins(lock: str) -> dict[str, str]:
 
 def test_production_installs_the_runtime_lock_and_development_the_same_pins_with_tools() -> None:
     runtime, development = _pins("requirements.lock"), _pins("requirements-dev.lock")
-    assert {"django", "gunicorn", "psycopg", "redis"} <= set(runtime)
+    assert {"django", "granian", "psycopg", "redis"} <= set(runtime) and "gunicorn" not in runtime
     # Every runtime package is pinned, with the same hashes, in the development lock: tests run what ships.
     assert {name: development.get(name) for name in runtime} == runtime
     tools = {"pytest", "hypothesis", "playwright", "moto", "mypy", "ruff", "schemathesis", "babel"}
     assert tools <= set(development) and not tools & set(runtime)
     makefile = (ROOT / "Makefile").read_text()
     assert "-r requirements-dev.lock" in makefile
+
+
+def _web_module() -> Any:
+    spec = importlib.util.spec_from_file_location("townhall_deploy_web", DEPLOY / "web.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_web_server_takes_its_settings_from_the_environment() -> None:
+    web = _web_module()
+    defaults = web.server_settings({})
+    assert (defaults["address"], defaults["port"]) == ("0.0.0.0", 8000)
+    assert defaults["workers"] == web.cores() and defaults["blocking_threads"] == 2
+    assert defaults["target"] == "townhall.wsgi:application" and str(defaults["interface"]) == "wsgi"
+    assert defaults["respawn_failed_workers"] and defaults["workers_max_rss"] == 1024
+    assert web.server_settings({"PORT": "8080"})["port"] == 8080
+    chosen = web.server_settings(
+        {"WEB_BIND": "[::1]:9000", "WEB_CONCURRENCY": "3", "WEB_THREADS": "4", "WEB_MAX_RSS_MB": "512"}
+        | {"LOG_LEVEL": "WARNING"}
+    )
+    assert (chosen["address"], chosen["port"], chosen["workers"], chosen["blocking_threads"]) == ("::1", 9000, 3, 4)
+    assert chosen["workers_max_rss"] == 512 and str(chosen["log_level"].value) == "warning"
+
+
+def test_the_web_server_empties_the_metrics_directory_on_start(tmp_path: Path) -> None:
+    metrics = tmp_path / "metrics"
+    metrics.mkdir()
+    (metrics / "counter_123.db").write_bytes(b"an old worker's counts")
+    _web_module().empty_metrics_directory({"PROMETHEUS_MULTIPROC_DIR": str(metrics)})
+    assert metrics.is_dir() and not any(metrics.iterdir())

@@ -1,7 +1,7 @@
 """A production deployment on PostgreSQL, end to end, in scratch databases created and dropped here.
 
-migrate and createcachetable → `check --deploy` → gunicorn with production settings serving health,
-readiness, hashed static files through WhiteNoise, metrics summed over its workers and JSON logs with
+migrate and createcachetable → `check --deploy` → the web server (deploy/web.py) with production settings serving
+health, readiness, hashed static files through WhiteNoise, metrics summed over its workers and JSON logs with
 request ids → a task worker running a queued task → deploy/backup.sh → deploy/restore.sh into a second
 database and documents directory → the restored copy has the same rows and files and no unapplied
 migrations. Skipped when no PostgreSQL answers at 127.0.0.1:5432 (user postgres, trust authentication).
@@ -20,6 +20,7 @@ import urllib.error
 import urllib.request
 import uuid
 from collections.abc import Iterator
+from email.message import Message
 from pathlib import Path
 
 import pytest
@@ -93,13 +94,14 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def get(url: str, headers: dict[str, str] | None = None) -> tuple[int, dict[str, str], bytes]:
+def get(url: str, headers: dict[str, str] | None = None) -> tuple[int, Message, bytes]:
+    """Status, headers (looked up by name in any case: the server sends them in lower case) and body."""
     request = urllib.request.Request(url, headers={"Host": "localhost", **(headers or {})})
     try:
         with urllib.request.urlopen(request, timeout=30) as response:
-            return response.status, dict(response.headers), response.read()
+            return response.status, response.headers, response.read()
     except urllib.error.HTTPError as error:
-        return error.code, dict(error.headers), error.read()
+        return error.code, error.headers, error.read()
 
 
 def test_a_production_deployment_on_postgresql_with_backup_and_restore(
@@ -124,18 +126,18 @@ def test_a_production_deployment_on_postgresql_with_backup_and_restore(
     (var / "documents" / "cases" / "2026").mkdir(parents=True)
     (var / "documents" / "cases" / "2026" / "evidence.pdf").write_bytes(b"%PDF-1.4 evidence\n")
 
-    # Web: gunicorn with two workers and the multi-process metrics directory.
+    # Web: deploy/web.py (Granian) with two workers and the multi-process metrics directory.
     port = free_port()
     web_env = env_for(
         live,
         var,
-        GUNICORN_BIND=f"127.0.0.1:{port}",
+        WEB_BIND=f"127.0.0.1:{port}",
         WEB_CONCURRENCY="2",
         PROMETHEUS_MULTIPROC_DIR=str(tmp_path / "metrics"),
     )
-    log = (tmp_path / "gunicorn.log").open("w")
+    log = (tmp_path / "web.log").open("w")
     server = subprocess.Popen(
-        [str(Path(sys.executable).parent / "gunicorn"), "--config", "deploy/gunicorn.conf.py", "townhall.wsgi"],
+        [sys.executable, "deploy/web.py"],
         cwd=ROOT,
         env=web_env,
         stdout=log,
@@ -151,7 +153,7 @@ def test_a_production_deployment_on_postgresql_with_backup_and_restore(
             except OSError:
                 time.sleep(0.5)
         else:
-            pytest.fail("gunicorn did not start: " + (tmp_path / "gunicorn.log").read_text()[-3000:])
+            pytest.fail("the web server did not start: " + (tmp_path / "web.log").read_text()[-3000:])
 
         status, headers, body = get(f"{base}/readyz", {"X-Request-Id": "probe-0000000001"})
         assert status == 200, body
@@ -180,7 +182,7 @@ def test_a_production_deployment_on_postgresql_with_backup_and_restore(
         server.terminate()
         server.wait(timeout=60)
         log.close()
-    entries = [json.loads(line) for line in (tmp_path / "gunicorn.log").read_text().splitlines() if line[:1] == "{"]
+    entries = [json.loads(line) for line in (tmp_path / "web.log").read_text().splitlines() if line[:1] == "{"]
     assert any(e.get("request_id") == "probe-0000000001" and e["logger"] == "townhall.requests" for e in entries)
 
     # Worker: a queued task is run by db_worker.

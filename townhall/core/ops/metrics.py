@@ -1,7 +1,7 @@
 """Prometheus metrics at ``/metrics``: requests, task queue depth, notification lag and cases by state.
 
-Request counters are kept in the process by ``MetricsMiddleware``. Under gunicorn set
-``PROMETHEUS_MULTIPROC_DIR`` to an empty directory (deploy/gunicorn.conf.py does) so every worker's
+Request counters are kept in the process by ``MetricsMiddleware``. With several web worker processes set
+``PROMETHEUS_MULTIPROC_DIR`` to a directory (deploy/web.py empties it on start) so every worker's
 counts are added up. Queue depth, notification lag and cases by state are SQL aggregates computed when
 Prometheus scrapes, by ``DatabaseCollector``, so they are right whichever process answers.
 

@@ -1,0 +1,76 @@
+"""Townhall's web server: Granian serving ``townhall.wsgi`` (``python deploy/web.py``; ADR 0020).
+
+Every value can be changed from the environment:
+
+- ``WEB_BIND`` (``host:port``; default ``0.0.0.0:$PORT``, ``PORT`` default 8000);
+- ``WEB_CONCURRENCY``: worker processes (default: one for each core this process may run on);
+- ``WEB_THREADS``: threads in each worker running Django (default 2);
+- ``WEB_MAX_RSS_MB``: a worker using more memory than this is replaced (default 1024);
+- ``LOG_LEVEL``: Granian's own log lines (Townhall logs each request itself, as JSON with its request id).
+
+With ``PROMETHEUS_MULTIPROC_DIR`` set, every worker writes its request metrics there and /metrics adds them
+up; the directory is emptied on start. ``SIGHUP`` replaces the workers; ``SIGTERM`` stops after the
+requests in hand, waiting at most 30 s.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def cores() -> int:
+    """The cores this process may run on (a container's CPU set, not the host's count)."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+def server_settings(env: Mapping[str, str] = os.environ) -> dict[str, Any]:
+    """Granian's settings from the environment: the arguments of ``granian.Granian``."""
+    from granian.constants import HTTPModes, Interfaces
+    from granian.log import LogLevels
+
+    host, _, port = (env.get("WEB_BIND") or f"0.0.0.0:{env.get('PORT', '8000')}").rpartition(":")
+    return {
+        "target": "townhall.wsgi:application",
+        "working_dir": ROOT,
+        "interface": Interfaces.WSGI,
+        "address": host.strip("[]"),
+        "port": int(port),
+        "workers": int(env.get("WEB_CONCURRENCY") or cores()),
+        "blocking_threads": int(env.get("WEB_THREADS") or 2),
+        "blocking_threads_idle_timeout": 600,  # the longest Granian allows: each thread keeps its connection
+        "http": HTTPModes.http1,  # behind the TLS-terminating proxy, which speaks HTTP/2 to browsers
+        "websockets": False,
+        "backlog": 2048,
+        "respawn_failed_workers": True,
+        "workers_max_rss": int(env.get("WEB_MAX_RSS_MB") or 1024),
+        "workers_kill_timeout": 30,
+        "log_level": LogLevels(env.get("LOG_LEVEL", "info").lower()),
+        "log_access": False,
+    }
+
+
+def empty_metrics_directory(env: Mapping[str, str] = os.environ) -> None:
+    directory = env.get("PROMETHEUS_MULTIPROC_DIR")
+    if directory:
+        shutil.rmtree(directory, ignore_errors=True)
+        Path(directory).mkdir(parents=True, exist_ok=True)
+
+
+def main() -> None:
+    from granian import Granian
+
+    empty_metrics_directory()
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "townhall.settings")
+    sys.path.insert(0, str(ROOT))
+    Granian(**server_settings()).serve()
+
+
+if __name__ == "__main__":
+    main()
