@@ -115,3 +115,27 @@ def test_values_are_prepared_as_save_prepares_them(district: Any) -> None:
         insert_together([note, event])
     assert Notification.objects.get(pk=note.pk).send_after == later
     assert NotificationEvent.objects.get(pk=event.pk).detail == event.detail
+
+
+def test_values_passed_as_they_are_are_what_django_would_prepare(district: Any) -> None:
+    """The fields whose str, int and bool values skip Django's preparation (``_AS_IS``) read the attribute in
+    ``pre_save`` and hand such values back unchanged from ``get_db_prep_save``, on this engine."""
+    from django.apps import apps
+    from django.db.models import Field
+
+    from townhall.core.inserts import _as_is
+
+    samples = {str: ["", "it's ünïcode", "x" * 300], int: [0, -7, 2**40], bool: [True, False]}
+    checked = 0
+    for model in apps.get_models():
+        row = model()
+        for field in model._meta.concrete_fields:
+            types = _as_is(field)
+            if not types:
+                continue
+            assert type(field).pre_save is Field.pre_save, field
+            for value in [None, *(v for t in types for v in samples[t])]:
+                setattr(row, field.attname, value)
+                assert field.get_db_prep_save(field.pre_save(row, add=True), connection=connection) == value
+                checked += 1
+    assert checked > 500  # every app's models, not a handful
