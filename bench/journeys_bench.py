@@ -70,7 +70,8 @@ def _web_defaults() -> dict[str, Any]:
 
 # The server runs as production runs it: deploy/web.py (Granian, ADR 0020) with its defaults, one worker
 # process for each core with two threads each. Chosen by sweeping processes × threads with this benchmark.
-WORKERS, THREADS = _web_defaults()["workers"], _web_defaults()["blocking_threads"]
+_DEFAULTS = _web_defaults()
+WORKERS, THREADS = _DEFAULTS["workers"], _DEFAULTS["blocking_threads"]
 PG_ADMIN_URL = "postgres://postgres@127.0.0.1:5432/postgres"
 PG_BENCH_DB = "townhall_bench_journeys"
 PG_URL = f"postgres://postgres@127.0.0.1:5432/{PG_BENCH_DB}"

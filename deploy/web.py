@@ -35,7 +35,10 @@ def server_settings(env: Mapping[str, str] = os.environ) -> dict[str, Any]:
     from granian.constants import HTTPModes, Interfaces
     from granian.log import LogLevels
 
-    host, _, port = (env.get("WEB_BIND") or f"0.0.0.0:{env.get('PORT', '8000')}").rpartition(":")
+    bind = env.get("WEB_BIND") or f"0.0.0.0:{env.get('PORT', '8000')}"
+    host, _, port = bind.rpartition(":")
+    if not host or not port.isdigit():
+        raise SystemExit(f"WEB_BIND must be host:port, such as 127.0.0.1:8000 or [::1]:8000, not {bind!r}")
     return {
         "target": "townhall.wsgi:application",
         "working_dir": ROOT,
@@ -51,7 +54,7 @@ def server_settings(env: Mapping[str, str] = os.environ) -> dict[str, Any]:
         "respawn_failed_workers": True,
         "workers_max_rss": int(env.get("WEB_MAX_RSS_MB") or 1024),
         "workers_kill_timeout": 30,
-        "log_level": LogLevels(env.get("LOG_LEVEL", "info").lower()),
+        "log_level": LogLevels((env.get("LOG_LEVEL") or "info").lower()),
         "log_access": False,
     }
 

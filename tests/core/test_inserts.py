@@ -118,8 +118,9 @@ def test_values_are_prepared_as_save_prepares_them(district: Any) -> None:
 
 
 def test_values_passed_as_they_are_are_what_django_would_prepare(district: Any) -> None:
-    """The fields whose str, int and bool values skip Django's preparation (``_AS_IS``) read the attribute in
-    ``pre_save`` and hand such values back unchanged from ``get_db_prep_save``, on this engine."""
+    """The fields whose values skip Django's preparation (``_AS_IS``, and foreign keys to integer keys) read the
+    attribute in ``pre_save`` and hand back the very object from ``get_db_prep_save``, on this engine: not an
+    equal one of another type, which would change the types the statement is prepared with."""
     from django.apps import apps
     from django.db.models import Field
 
@@ -136,6 +137,6 @@ def test_values_passed_as_they_are_are_what_django_would_prepare(district: Any) 
             assert type(field).pre_save is Field.pre_save, field
             for value in [None, *(v for t in types for v in samples[t])]:
                 setattr(row, field.attname, value)
-                assert field.get_db_prep_save(field.pre_save(row, add=True), connection=connection) == value
+                assert field.get_db_prep_save(field.pre_save(row, add=True), connection=connection) is value
                 checked += 1
     assert checked > 500  # every app's models, not a handful

@@ -97,3 +97,14 @@ def test_a_failing_statement_writes_nothing_and_the_connection_goes_on(district:
     assert connections["default"].get_autocommit()  # Django's own state, outside any block
     insert(message(district, "th-after"))
     assert written("th-after") == 1
+
+
+def test_a_failure_after_the_write_committed_itself_keeps_the_write(district: Any) -> None:
+    """ADR 0018: once the statement has committed, Python failing later cannot undo it (on PostgreSQL). The
+    caller sees the error; a retry with the same Idempotency-Key finds the submission. On SQLite the block
+    is an ordinary transaction and rolls back."""
+    with pytest.raises(RuntimeError, match="after"), atomic_write():
+        insert_together([message(district, "th-kept")])
+        raise RuntimeError("failed after the write")
+    assert written("th-kept") == (1 if POSTGRESQL else 0)
+    assert connections["default"].get_autocommit()

@@ -175,6 +175,9 @@ def test_the_web_server_takes_its_settings_from_the_environment() -> None:
     )
     assert (chosen["address"], chosen["port"], chosen["workers"], chosen["blocking_threads"]) == ("::1", 9000, 3, 4)
     assert chosen["workers_max_rss"] == 512 and str(chosen["log_level"].value) == "warning"
+    for wrong in ("localhost", "[::1]", ":8000", "127.0.0.1:http"):
+        with pytest.raises(SystemExit, match="WEB_BIND must be host:port"):
+            web.server_settings({"WEB_BIND": wrong})
 
 
 def test_the_web_server_empties_the_metrics_directory_on_start(tmp_path: Path) -> None:

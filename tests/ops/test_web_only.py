@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.http import HttpRequest, HttpResponse
 from django.test import Client, RequestFactory, override_settings
@@ -36,7 +37,7 @@ def through_web_only(path: str) -> tuple[set[str], int]:
 def test_a_page_request_goes_through_every_web_only_middleware() -> None:
     seen, status = through_web_only("/services/")
     assert seen == {*WEB_ONLY_ATTRIBUTES, "user.is_verified"}
-    assert status != 200  # axes turned the reported lockout into its refusal
+    assert status == 429  # axes turned the reported lockout into its refusal (core.views.auth.locked_out)
 
 
 @override_settings(AXES_ENABLED=True)
@@ -45,7 +46,7 @@ def test_an_api_request_goes_past_them() -> None:
 
 
 def test_a_page_post_without_its_csrf_token_is_still_refused(district: Any) -> None:
-    """CSRF's process_view runs for pages from inside the web-only chain."""
+    """CSRF stays in MIDDLEWARE: its process_view still refuses a page's POST without the token."""
     response = Client(enforce_csrf_checks=True).post("/staff/sign-in/", {"username": "x", "password": "y"})
     assert response.status_code == 403
 
@@ -89,6 +90,9 @@ def test_a_hook_the_chain_cannot_run_is_refused_not_ignored() -> None:
 
 def test_the_check_asks_for_sessions_sign_in_messages_and_lockout_in_order() -> None:
     assert web_only_middleware_check() == []
+    without = [path for path in settings.MIDDLEWARE if not path.endswith("WebOnlyMiddleware")]
+    with override_settings(MIDDLEWARE=without):  # and nothing in MIDDLEWARE does their work instead
+        assert [e.id for e in web_only_middleware_check()] == ["townhall.E001"]
     with override_settings(
         WEB_ONLY_MIDDLEWARE=[
             "django.contrib.auth.middleware.AuthenticationMiddleware",

@@ -78,15 +78,16 @@ NEEDED_IN_ORDER = (
 
 @checks.register(checks.Tags.security)
 def web_only_middleware_check(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
-    web_only = list(getattr(settings, "WEB_ONLY_MIDDLEWARE", []))
-    if "townhall.core.ops.web_only.WebOnlyMiddleware" not in settings.MIDDLEWARE:
-        return []
-    found = [path for path in web_only if path in NEEDED_IN_ORDER]
-    if found != list(NEEDED_IN_ORDER):
+    """The silenced checks' question, asked where the middleware now is: in WEB_ONLY_MIDDLEWARE when
+    WebOnlyMiddleware runs it, else in MIDDLEWARE itself."""
+    in_place = "townhall.core.ops.web_only.WebOnlyMiddleware" in settings.MIDDLEWARE
+    where = "WEB_ONLY_MIDDLEWARE" if in_place else "MIDDLEWARE"
+    listed = getattr(settings, "WEB_ONLY_MIDDLEWARE", []) if in_place else settings.MIDDLEWARE
+    if [path for path in listed if path in NEEDED_IN_ORDER] != list(NEEDED_IN_ORDER):
         return [
             checks.Error(
-                "WEB_ONLY_MIDDLEWARE must hold, in this order: " + ", ".join(NEEDED_IN_ORDER),
-                hint="Sessions, staff sign-in, messages and sign-in lockout run there for every page.",
+                f"{where} must hold, in this order: " + ", ".join(NEEDED_IN_ORDER),
+                hint="Sessions, staff sign-in, messages and sign-in lockout must run for every page.",
                 id="townhall.E001",
             )
         ]
