@@ -200,17 +200,27 @@ def _as_is(field: Field[Any, Any]) -> tuple[type, ...]:
     return _AS_IS.get(type(field), ())
 
 
-def _value(field: Field[Any, Any], row: Model, connection: Any) -> tuple[str, list[Any]]:
-    as_is = _as_is(field)
-    value = getattr(row, field.attname) if as_is else None
-    if not as_is or (value is not None and type(value) not in as_is):
-        value = field.get_db_prep_save(field.pre_save(row, add=True), connection=connection)
-    placeholder = getattr(field, "get_placeholder", None)
-    return (placeholder(value, None, connection) if placeholder else _placeholder(field, connection)), [value]
-
-
 _TEXT_TYPES = ("varchar", "char", "text", "citext")
-_placeholders: dict[tuple[Field[Any, Any], str], str] = {}
+
+
+@dataclasses.dataclass(frozen=True)
+class _Column:
+    """How one column's value is read from a row and written, worked out once per model and engine."""
+
+    field: Field[Any, Any]
+    attname: str
+    as_is: tuple[type, ...]  # value types written as they are (``_as_is``)
+    own_placeholder: Any  # the field's ``get_placeholder(value, compiler, connection)``, if it has one
+    placeholder: str  # ``%s``, typed on PostgreSQL (``_placeholder``)
+
+    def sql(self, row: Model, connection: Any) -> tuple[str, Any]:
+        """The column's SQL and its one parameter: the value as Django's insert compiler prepares it."""
+        value = getattr(row, self.attname) if self.as_is else None
+        if not self.as_is or (value is not None and type(value) not in self.as_is):
+            value = self.field.get_db_prep_save(self.field.pre_save(row, add=True), connection=connection)
+        if self.own_placeholder is not None:
+            return self.own_placeholder(value, None, connection), value
+        return self.placeholder, value
 
 
 def _placeholder(field: Field[Any, Any], connection: Any) -> str:
@@ -222,11 +232,24 @@ def _placeholder(field: Field[Any, Any], connection: Any) -> str:
     """
     if connection.vendor != "postgresql":
         return "%s"
-    key = (field, connection.vendor)
-    found = _placeholders.get(key)
+    db_type = field.db_type(connection) or "text"
+    return "%s" if db_type.startswith(_TEXT_TYPES) else f"%s::{db_type}"
+
+
+_columns_of: dict[tuple[type[Model], str], list[_Column]] = {}
+
+
+def _columns(model: type[Model], connection: Any) -> list[_Column]:
+    """The model's columns as ``_Column``s, in ``_fields`` order. Kept by model class and engine, which hash
+    cheaply: a submission writes about a hundred values, and looking each field up in a cache (a field's hash
+    is a Python call) cost a few per cent of it."""
+    key = (model, connection.vendor)
+    found = _columns_of.get(key)
     if found is None:
-        db_type = field.db_type(connection) or "text"
-        found = _placeholders[key] = "%s" if db_type.startswith(_TEXT_TYPES) else f"%s::{db_type}"
+        found = _columns_of[key] = [
+            _Column(f, f.attname, _as_is(f), getattr(f, "get_placeholder", None), _placeholder(f, connection))
+            for f in _fields(model)
+        ]
     return found
 
 
@@ -237,15 +260,15 @@ def _values(
     for some columns, by attribute name."""
     sql: list[str] = []
     params: list[Any] = []
-    for field in _fields(type(row)):
-        if linked and field.attname in linked:
-            linked_sql, linked_params = linked[field.attname]
+    for column in _columns(type(row), connection):
+        if linked and column.attname in linked:
+            linked_sql, linked_params = linked[column.attname]
             sql.append(linked_sql)
             params.extend(linked_params)
         else:
-            value_sql, value_params = _value(field, row, connection)
+            value_sql, value = column.sql(row, connection)
             sql.append(value_sql)
-            params.extend(value_params)
+            params.append(value)
     return sql, params
 
 
