@@ -152,6 +152,11 @@ def _fields(model: type[Model]) -> list[Field[Any, Any]]:
     return [f for f in opts.concrete_fields if f is not opts.auto_field]
 
 
+@functools.cache
+def _foreign_keys(model: type[Model]) -> list[ForeignKey[Any, Any]]:
+    return [f for f in _fields(model) if isinstance(f, ForeignKey)]
+
+
 def _links(row: Model, earlier: Sequence[Model]) -> list[tuple[Field[Any, Any], Model]]:
     """The foreign keys of ``row`` that point at a row written before it in this write, and those rows.
 
@@ -159,8 +164,8 @@ def _links(row: Model, earlier: Sequence[Model]) -> list[tuple[Field[Any, Any], 
     to a row that is not saved and not written earlier is refused.
     """
     links: list[tuple[Field[Any, Any], Model]] = []
-    for field in _fields(type(row)):
-        if not isinstance(field, ForeignKey) or getattr(row, field.attname) is not None:
+    for field in _foreign_keys(type(row)):
+        if getattr(row, field.attname) is not None:
             continue
         parent = field.get_cached_value(row, default=None)
         if parent is None:
