@@ -194,7 +194,6 @@ _AS_IS: dict[type[Field[Any, Any]], tuple[type, ...]] = {
 }
 
 
-@functools.cache
 def _as_is(field: Field[Any, Any]) -> tuple[type, ...]:
     """The value types ``field`` would pass through unchanged; none for a field Django must prepare.
 
@@ -241,20 +240,34 @@ def _placeholder(field: Field[Any, Any], connection: Any) -> str:
     return "%s" if db_type.startswith(_TEXT_TYPES) else f"%s::{db_type}"
 
 
-_columns_of: dict[tuple[type[Model], str], list[_Column]] = {}
+@dataclasses.dataclass(frozen=True)
+class _Table:
+    """A model's ``INSERT INTO t (columns)``, its ``RETURNING id AS key`` and its columns, in ``_fields`` order."""
+
+    into: str
+    returning: str
+    columns: list[_Column]
 
 
-def _columns(model: type[Model], connection: Any) -> list[_Column]:
-    """The model's columns as ``_Column``s, in ``_fields`` order. Kept by model class and engine, which hash
-    cheaply: a submission writes about a hundred values, and looking each field up in a cache (a field's hash
-    is a Python call) cost a few per cent of it."""
+_tables: dict[tuple[type[Model], str], _Table] = {}
+
+
+def _table(model: type[Model], connection: Any) -> _Table:
+    """Worked out once per model class and engine, which hash cheaply: a submission writes about a hundred
+    values, and looking each field up in a cache (a field's hash is a Python call) cost a few per cent of it."""
     key = (model, connection.vendor)
-    found = _columns_of.get(key)
+    found = _tables.get(key)
     if found is None:
-        found = _columns_of[key] = [
-            _Column(f, f.attname, _as_is(f), getattr(f, "get_placeholder", None), _placeholder(f, connection))
-            for f in _fields(model)
-        ]
+        qn = connection.ops.quote_name
+        fields = _fields(model)
+        found = _tables[key] = _Table(
+            into=f"INSERT INTO {qn(model._meta.db_table)} ({', '.join(qn(f.column) for f in fields)})",
+            returning=f"RETURNING {qn(model._meta.pk.column)} AS key",  # type: ignore[union-attr]
+            columns=[
+                _Column(f, f.attname, _as_is(f), getattr(f, "get_placeholder", None), _placeholder(f, connection))
+                for f in fields
+            ],
+        )
     return found
 
 
@@ -265,7 +278,7 @@ def _values(
     for some columns, by attribute name."""
     sql: list[str] = []
     params: list[Any] = []
-    for column in _columns(type(row), connection):
+    for column in _table(type(row), connection).columns:
         if linked and column.attname in linked:
             linked_sql, linked_params = linked[column.attname]
             sql.append(linked_sql)
@@ -275,28 +288,6 @@ def _values(
             sql.append(value_sql)
             params.append(value)
     return sql, params
-
-
-_statement_parts: dict[tuple[type[Model], str], tuple[str, str]] = {}
-
-
-def _into(model: type[Model], connection: Any) -> str:
-    return _parts(model, connection)[0]
-
-
-def _returning(model: type[Model], connection: Any) -> str:
-    return _parts(model, connection)[1]
-
-
-def _parts(model: type[Model], connection: Any) -> tuple[str, str]:
-    """``INSERT INTO t (columns)`` and ``RETURNING id AS key`` for a model, worked out once per engine."""
-    key = (model, connection.vendor)
-    found = _statement_parts.get(key)
-    if found is None:
-        qn = connection.ops.quote_name
-        into = f"INSERT INTO {qn(model._meta.db_table)} ({', '.join(qn(f.column) for f in _fields(model))})"
-        found = _statement_parts[key] = (into, f"RETURNING {qn(model._meta.pk.column)} AS key")  # type: ignore[union-attr]
-    return found
 
 
 def insert_sql(rows: Sequence[Model], connection: Any, *, unless_taken: bool = False) -> tuple[str, list[Any]]:
@@ -312,7 +303,8 @@ def insert_sql(rows: Sequence[Model], connection: Any, *, unless_taken: bool = F
         tuples.append(f"({', '.join(sql)})")
         params.extend(row_params)
     conflict = " ON CONFLICT DO NOTHING" if unless_taken else ""
-    return f"{_into(model, connection)} VALUES {', '.join(tuples)}{conflict} {_returning(model, connection)}", params
+    table = _table(model, connection)
+    return f"{table.into} VALUES {', '.join(tuples)}{conflict} {table.returning}", params
 
 
 def insert_select_sql(
@@ -321,9 +313,9 @@ def insert_select_sql(
     """``INSERT ... SELECT <values> FROM <sources> RETURNING`` the key (and the columns ``also`` names): one
     new row, some of its columns given as SQL over ``sources`` (``linked``, by attribute name)."""
     values, params = _values(row, connection, linked)
-    into, returning = _into(type(row), connection), _returning(type(row), connection)
-    returning += "".join(f", {connection.ops.quote_name(column)}" for column in also)
-    return f"{into} SELECT {', '.join(values)} FROM {sources} {returning}", params  # noqa: S608
+    table = _table(type(row), connection)
+    returning = table.returning + "".join(f", {connection.ops.quote_name(column)}" for column in also)
+    return f"{table.into} SELECT {', '.join(values)} FROM {sources} {returning}", params  # noqa: S608
 
 
 def _one_statement(rows: Sequence[Model], connection: Any, tail: Tail) -> list[Any]:
