@@ -30,6 +30,14 @@ def cores() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
+def _count(env: Mapping[str, str], name: str, default: int) -> int:
+    """A whole number of at least 1 from the environment, or a clear refusal instead of a traceback."""
+    text = env.get(name) or str(default)
+    if not text.isdigit() or int(text) < 1:
+        raise SystemExit(f"{name} must be a whole number of at least 1, not {text!r}")
+    return int(text)
+
+
 def server_settings(env: Mapping[str, str] = os.environ) -> dict[str, Any]:
     """Granian's settings from the environment: the arguments of ``granian.Granian``."""
     from granian.constants import HTTPModes, Interfaces
@@ -45,14 +53,14 @@ def server_settings(env: Mapping[str, str] = os.environ) -> dict[str, Any]:
         "interface": Interfaces.WSGI,
         "address": host.strip("[]"),
         "port": int(port),
-        "workers": int(env.get("WEB_CONCURRENCY") or cores()),
-        "blocking_threads": int(env.get("WEB_THREADS") or 2),
+        "workers": _count(env, "WEB_CONCURRENCY", cores()),
+        "blocking_threads": _count(env, "WEB_THREADS", 2),
         "blocking_threads_idle_timeout": 600,  # the longest Granian allows: each thread keeps its connection
         "http": HTTPModes.http1,  # behind the TLS-terminating proxy, which speaks HTTP/2 to browsers
         "websockets": False,
         "backlog": 2048,
         "respawn_failed_workers": True,
-        "workers_max_rss": int(env.get("WEB_MAX_RSS_MB") or 1024),
+        "workers_max_rss": _count(env, "WEB_MAX_RSS_MB", 1024),
         "workers_kill_timeout": 30,
         "log_level": LogLevels((env.get("LOG_LEVEL") or "info").lower()),
         "log_access": False,

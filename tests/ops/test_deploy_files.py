@@ -180,6 +180,14 @@ def test_the_web_server_takes_its_settings_from_the_environment() -> None:
             web.server_settings({"WEB_BIND": wrong})
 
 
+def test_the_web_server_refuses_counts_that_are_not_whole_numbers() -> None:
+    web = _web_module()
+    for name in ("WEB_CONCURRENCY", "WEB_THREADS", "WEB_MAX_RSS_MB"):
+        for wrong in ("two", "0", "-1", "1.5"):
+            with pytest.raises(SystemExit, match=f"{name} must be a whole number of at least 1, not '{wrong}'"):
+                web.server_settings({name: wrong})
+
+
 def test_the_web_server_empties_the_metrics_directory_on_start(tmp_path: Path) -> None:
     metrics = tmp_path / "metrics"
     metrics.mkdir()
