@@ -43,6 +43,12 @@ def machine() -> tuple[float, float]:
     return (sum(ticks[:8]) - idle) / TICK, sum(ticks[:8]) / TICK
 
 
+def stolen() -> float:
+    """CPU seconds the hypervisor has given to other machines while this one wanted them ("steal"), so far."""
+    ticks = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    return ticks[7] / TICK
+
+
 class CpuMeter:
     """CPU seconds used by groups of processes between ``start()`` and ``stop()`` (pids may come and go)."""
 

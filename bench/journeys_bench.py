@@ -52,7 +52,7 @@ from typing import Any
 
 import uvloop
 
-from bench.cpu import CpuMeter, children, named
+from bench.cpu import CpuMeter, children, machine, named, stolen
 
 NAME = "journeys"
 
@@ -178,6 +178,7 @@ class _Results:
     all_requests: int = 0  # every response, warm-up included (for CPU per request)
     all_completed: int = 0  # every submission or journey finished, warm-up included
     answered_in_window: int = 0  # API submissions whose answer arrived inside the window, whenever sent
+    timeline: list[tuple[float, float]] = field(default_factory=list)  # paced: (due, from window start; latency)
 
 
 class _Clock:
@@ -211,8 +212,11 @@ async def _timed(
     response = await conn.request(method, path, headers, body)
     results.all_requests += 1
     if clock.inside(began, due):
-        results.latencies.setdefault(label, []).append(time.perf_counter() - began)
+        latency = time.perf_counter() - began
+        results.latencies.setdefault(label, []).append(latency)
         results.requests += 1
+        if due is not None:
+            results.timeline.append((round(due - clock.start, 4), round(latency, 5)))
     return response
 
 
@@ -443,6 +447,8 @@ async def _drive(
         "all_requests": results.all_requests,
         "all_completed": results.all_completed,
         "answered_in_window": results.answered_in_window,
+        "timeline": results.timeline,
+        "window_start": clock.start,  # time.perf_counter(), the same clock in every process (monotonic)
         "cpu_seconds": time.process_time(),  # the client's own CPU, warm-up included
     }
 
@@ -785,6 +791,82 @@ class _Figures:
         return 1000 * float(phase["cpu"][group]) / max(1, int(phase[per]))
 
 
+class _Watch:
+    """What else the machine and the database were doing, second by second, while a paced run ran: the
+    machine's busy and stolen CPU (from /proc/stat), PostgreSQL's autovacuum workers and checkpoints."""
+
+    def __init__(self, database_url: str | None) -> None:
+        self.database_url = database_url
+        self.samples: list[dict[str, Any]] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def __enter__(self) -> _Watch:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _database(self, conn: Any) -> tuple[list[str], int]:
+        if conn is None:
+            return [], 0
+        vacuuming = conn.execute(
+            "SELECT coalesce(c.relname, a.query) FROM pg_stat_activity a LEFT JOIN pg_stat_progress_vacuum v "
+            "ON v.pid = a.pid LEFT JOIN pg_class c ON c.oid = v.relid WHERE a.backend_type = 'autovacuum worker'"
+        ).fetchall()
+        checkpoints = conn.execute("SELECT checkpoints_timed + checkpoints_req FROM pg_stat_bgwriter").fetchone()
+        return [str(name) for (name,) in vacuuming], int(checkpoints[0]) if checkpoints else 0
+
+    def _run(self) -> None:
+        import psycopg
+
+        conn = psycopg.connect(self.database_url, autocommit=True) if self.database_url else None
+        try:
+            while True:
+                busy, every = machine()
+                vacuuming, checkpoints = self._database(conn)
+                self.samples.append(
+                    {
+                        "at": time.perf_counter(),
+                        "busy": busy,
+                        "all": every,
+                        "stolen": stolen(),
+                        "vacuuming": vacuuming,
+                        "checkpoints": checkpoints,
+                    }
+                )
+                if self._stop.wait(0.5):
+                    return
+        finally:
+            if conn is not None:
+                conn.close()
+
+
+def _by_second(phase: dict[str, Any], samples: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The paced run second by second: submissions due, their p95, and what the machine and database did."""
+    start = float(phase["window_start"])
+    seconds: list[dict[str, Any]] = []
+    for n in range(int(float(phase["seconds"]))):
+        latencies = [latency for due, latency in phase["timeline"] if n <= due < n + 1]
+        inside = [s for s in samples if start + n <= s["at"] <= start + n + 1.5]
+        first, last = (inside[0], inside[-1]) if len(inside) > 1 else (None, None)
+        spent = (last["all"] - first["all"]) if first and last else 0.0
+        seconds.append(
+            {
+                "second": n,
+                "due": len(latencies),
+                "p95_ms": _pct(latencies, 95) if latencies else 0.0,
+                "busy": (last["busy"] - first["busy"]) / spent if first and last and spent else 0.0,
+                "stolen": (last["stolen"] - first["stolen"]) / spent if first and last and spent else 0.0,
+                "vacuuming": sorted({name for s in inside for name in s["vacuuming"]}),
+                "checkpoint": bool(first and last and last["checkpoints"] > first["checkpoints"]),
+            }
+        )
+    return seconds
+
+
 def _measure(engine: str, workdir: Path, database_url: str, *, warmup: float, seconds: float, raw_seconds: float):  # type: ignore[no-untyped-def]
     var_dir = workdir / engine
     var_dir.mkdir()
@@ -814,7 +896,9 @@ def _measure(engine: str, workdir: Path, database_url: str, *, warmup: float, se
             meter.stop()
             phases[mode]["cpu"] = {**meter.used, "client": phases[mode]["cpu_seconds"]}
         # Then at the goals' load: the API offered its goal rate, residents pausing between pages.
-        phases["api_paced"] = _drive_from_client(server.port, "api", key, RAMP_SECONDS, seconds, GOALS["api_rate"])
+        with _Watch(database_url if engine == "postgresql" else None) as watch:
+            phases["api_paced"] = _drive_from_client(server.port, "api", key, RAMP_SECONDS, seconds, GOALS["api_rate"])
+        phases["api_paced"]["by_second"] = _by_second(phases["api_paced"], watch.samples)
         phases["pages_paced"] = _drive_from_client(server.port, "pages", key, RAMP_SECONDS, seconds, THINK_SECONDS)
     finally:
         server.stop()
@@ -960,7 +1044,37 @@ def _goals(f: _Figures) -> str:
 | journey page p95 ≤ {GOALS["page_p95_ms"]:.0f} ms | {page_p95:.0f} ms (residents pausing {THINK_SECONDS:.0f} s) \
 | {f.page_ms(95):.0f} ms | {_mark(page_p95 <= GOALS["page_p95_ms"])} |
 
-{_budget(f)}"""
+{_budget(f)}
+
+{_seconds_table(f)}"""
+
+
+def _seconds_table(f: _Figures) -> str:
+    """The paced API run's slowest seconds beside what else the machine and the database were doing."""
+    by_second = f.api_paced.get("by_second") or []
+    if not by_second:
+        return ""
+    slowest = sorted(by_second, key=lambda s: s["p95_ms"], reverse=True)[:3]
+    over = sum(1 for s in by_second if s["p95_ms"] > GOALS["api_p95_ms"])
+    vacuumed = sorted({name for s in by_second for name in s["vacuuming"]})
+    checkpoints = sum(1 for s in by_second if s["checkpoint"])
+    stolen = sum(s["stolen"] for s in by_second) / len(by_second)
+    rows = [
+        "| second of the paced run | submissions due | their p95 | machine busy | of it stolen | autovacuum "
+        "| checkpoint |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for s in sorted(slowest, key=lambda s: s["second"]):
+        rows.append(
+            f"| {s['second'] + 1} | {s['due']} | {s['p95_ms']:.0f} ms | {100 * s['busy']:.0f}% "
+            f"| {100 * s['stolen']:.0f}% | {', '.join(s['vacuuming']) or 'no'} | {'yes' if s['checkpoint'] else 'no'} |"
+        )
+    return (
+        f"The paced API run second by second: {over} of its {len(by_second)} seconds had a p95 over "
+        f"{GOALS['api_p95_ms']:.0f} ms; the hypervisor took {100 * stolen:.0f}% of the machine's time for other "
+        f"machines; autovacuum worked on {', '.join(vacuumed) or 'nothing'}; checkpoints began in {checkpoints} "
+        "second(s). Its three slowest seconds:\n\n" + "\n".join(rows)
+    )
 
 
 def _budget(f: _Figures) -> str:
