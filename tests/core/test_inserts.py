@@ -140,3 +140,71 @@ def test_values_passed_as_they_are_are_what_django_would_prepare(district: Any) 
                 assert field.get_db_prep_save(field.pre_save(row, add=True), connection=connection) is value
                 checked += 1
     assert checked > 500  # every app's models, not a handful
+
+
+def _same_row(made: Any, expected: Any) -> None:
+    """``made`` is the instance ``expected`` is: the same attributes, cached related rows and state. A field
+    whose default is a callable (a timestamp, a new id) may differ in value, not in type."""
+    callable_defaults = {f.attname for f in type(expected)._meta.fields if callable(f.default)}
+    mine = {k: v for k, v in made.__dict__.items() if k != "_state"}
+    theirs = {k: v for k, v in expected.__dict__.items() if k != "_state"}
+    assert mine.keys() == theirs.keys()
+    for name, value in theirs.items():
+        if name in callable_defaults:
+            assert type(mine[name]) is type(value), name
+        else:
+            assert mine[name] == value, name
+    assert made._state.adding == expected._state.adding and made._state.db == expected._state.db
+    assert made._state.fields_cache.keys() == expected._state.fields_cache.keys()
+    for name, value in expected._state.fields_cache.items():
+        assert made._state.fields_cache[name] is value, name
+
+
+def test_new_row_makes_every_model_as_its_constructor_does() -> None:
+    from django.apps import apps
+
+    from townhall.core.inserts import new_row
+
+    for model in apps.get_models():
+        _same_row(new_row(model), model())
+
+
+def test_new_row_takes_values_related_rows_and_keys_as_the_constructor_does(district: Any) -> None:
+    from townhall.cases.models import Case
+    from townhall.core.inserts import new_row
+    from townhall.journeys.models import Submission
+
+    values = {
+        "organisation": district,
+        "channel": "email",
+        "to": "resident@example.test",
+        "subject": "Received",
+        "reference": "th-new-row",
+        "next_attempt_at": timezone.now(),
+    }
+    note = new_row(Notification, **values)
+    _same_row(note, Notification(**values))
+    expected = first_event(note)
+    _same_row(
+        new_row(NotificationEvent, notification=note, occurred_at=expected.occurred_at, status="created"), expected
+    )
+    _same_row(
+        new_row(Notification, organisation_id=district.pk, subject="By key"),
+        Notification(organisation_id=district.pk, subject="By key"),
+    )
+    # A one-to-one caches the row both ways, as the constructor's descriptor does.
+    case = Case(organisation=district)
+    expected = Submission(case=case, reference="X")
+    assert case._state.fields_cache["submission"] is expected
+    made = new_row(Submission, case=case, reference="X")
+    _same_row(made, expected)
+    assert case._state.fields_cache["submission"] is made
+
+
+def test_new_row_refuses_what_the_constructor_refuses(district: Any) -> None:
+    from townhall.core.inserts import new_row
+
+    with pytest.raises(TypeError, match="unexpected keyword argument 'colour'"):
+        new_row(Notification, colour="red")
+    with pytest.raises(ValueError, match="must be a"):
+        new_row(NotificationEvent, notification=district)

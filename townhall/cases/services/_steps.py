@@ -11,13 +11,15 @@ from townhall.cases import clocks
 from townhall.cases.models import Case, CaseEvent, CaseEventKind
 from townhall.cases.workflow import RuleFired, run_rules
 from townhall.catalogue.model import ServiceDefinition
+from townhall.core.inserts import new_row
 from townhall.core.services.audit import actor_label
 
 
 def new_event(case: Case, kind: str, *, actor: Any = None, when: datetime | None = None, **fields: Any) -> CaseEvent:
     """A timeline entry, not yet saved (a service writing several saves them together)."""
     user = actor if actor is not None and getattr(actor, "is_authenticated", False) else None
-    return CaseEvent(
+    return new_row(
+        CaseEvent,
         organisation_id=case.organisation_id,
         case=case,
         kind=kind,

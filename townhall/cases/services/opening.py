@@ -15,7 +15,7 @@ from townhall.cases.services.notify import queue_notifications
 from townhall.catalogue.model import ServiceDefinition
 from townhall.catalogue.models import DefinitionStatus, DefinitionVersion
 from townhall.core.errors import Conflict, FieldError, NotFound, ValidationFailed
-from townhall.core.inserts import holding, insert, insert_many
+from townhall.core.inserts import holding, insert, insert_many, new_row
 from townhall.core.models import Organisation
 from townhall.core.permissions import require
 from townhall.core.roles import Permission
@@ -121,7 +121,8 @@ def case_open(
     language = language if language in definition.languages else "en"
     now = timezone.now()
     with transaction.atomic(savepoint=False):  # no savepoint: nothing here is retried on its own
-        case = Case(
+        case = new_row(
+            Case,
             organisation=organisation,
             version=version,
             state=definition.workflow.start,

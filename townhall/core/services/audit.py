@@ -19,7 +19,16 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from townhall.core import audit_chain
-from townhall.core.inserts import Tail, held_list, insert_select_sql, insert_sql, insert_together, mark_saved, rows_held
+from townhall.core.inserts import (
+    Tail,
+    held_list,
+    insert_select_sql,
+    insert_sql,
+    insert_together,
+    mark_saved,
+    new_row,
+    rows_held,
+)
 from townhall.core.models import AuditChain, AuditEvent, Organisation
 
 PLATFORM_CHAIN = "platform"
@@ -253,7 +262,8 @@ def audit_record(
     Inside ``audit_deferred()`` the event is held and appended when the block ends.
     """
     user: Any = actor if actor is not None and getattr(actor, "is_authenticated", False) else None
-    event = AuditEvent(
+    event = new_row(
+        AuditEvent,
         chain=chain_key(organisation),
         organisation=organisation,
         actor=user,

@@ -18,7 +18,7 @@ from django.utils.translation import override
 from townhall.catalogue.model import ServiceDefinition
 from townhall.catalogue.models import DefinitionVersion
 from townhall.core.errors import Conflict, FieldError, ValidationFailed
-from townhall.core.inserts import FirstRowRefused, insert
+from townhall.core.inserts import FirstRowRefused, insert, new_row
 from townhall.core.models import Organisation
 from townhall.core.permissions import require
 from townhall.core.roles import Permission
@@ -154,7 +154,8 @@ def _write_held(
     )
     state = definition.workflow.state(case.state)
     next_words = state.description or definition.what_happens_next
-    submission = Submission(
+    submission = new_row(
+        Submission,
         organisation=organisation,
         version=version,
         case=case,

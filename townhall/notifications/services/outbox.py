@@ -17,7 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from townhall.core.errors import FieldError, ValidationFailed
-from townhall.core.inserts import insert
+from townhall.core.inserts import insert, new_row
 from townhall.core.models import Organisation
 from townhall.notifications import config, templates
 from townhall.notifications.models import Channel, Notification, NotificationEvent, Status
@@ -96,7 +96,8 @@ def notification_queue(
     now = timezone.now()
     with transaction.atomic(savepoint=False):  # joins the caller's transaction; no savepoint to pay for
         notification = insert(
-            Notification(
+            new_row(
+                Notification,
                 organisation=organisation,
                 channel=channel,
                 to=recipient,
@@ -114,7 +115,8 @@ def notification_queue(
             )
         )
         insert(
-            NotificationEvent(
+            new_row(
+                NotificationEvent,
                 notification=notification,
                 occurred_at=now,
                 status=Status.CREATED,
