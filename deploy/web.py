@@ -6,7 +6,9 @@ Every value can be changed from the environment:
 - ``WEB_CONCURRENCY``: worker processes (default: one for each core this process may run on);
 - ``WEB_THREADS``: threads in each worker running Django (default 2);
 - ``WEB_MAX_RSS_MB``: a worker using more memory than this is replaced (default 1024);
-- ``LOG_LEVEL``: Granian's own log lines (Townhall logs each request itself, as JSON with its request id).
+- ``LOG_LEVEL``: Granian's own log lines (Townhall logs each request itself, as JSON with its request id);
+- ``DATABASE_STATEMENT_TIMEOUT_MS``: PostgreSQL cancels a web request's statement after this long (default
+  30000; ``0`` for none), so a runaway query answers "service unavailable" instead of holding a worker.
 
 With ``PROMETHEUS_MULTIPROC_DIR`` set, every worker writes its request metrics there and /metrics adds them
 up; the directory is emptied on start. ``SIGHUP`` replaces the workers; ``SIGTERM`` stops after the
@@ -74,11 +76,17 @@ def empty_metrics_directory(env: Mapping[str, str] = os.environ) -> None:
         Path(directory).mkdir(parents=True, exist_ok=True)
 
 
+def worker_environment(env: dict[str, str] | os._Environ[str] = os.environ) -> None:
+    """What the workers inherit, unless already set: the settings module, and a statement timeout."""
+    env.setdefault("DJANGO_SETTINGS_MODULE", "townhall.settings")
+    env.setdefault("DATABASE_STATEMENT_TIMEOUT_MS", "30000")
+
+
 def main() -> None:
     from granian import Granian
 
     empty_metrics_directory()
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "townhall.settings")
+    worker_environment()
     sys.path.insert(0, str(ROOT))
     Granian(**server_settings()).serve()
 

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("TOWNHALL_VAR_DIR", BASE_DIR / "var"))
@@ -137,6 +138,16 @@ DATABASE_URL = os.environ.get("DATABASE_URL", f"sqlite:///{VAR_DIR / 'townhall.s
 DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=int(os.environ.get("CONN_MAX_AGE", "0")))}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"]["ENGINE"] = "townhall.core.postgresql"  # Django's, with few-row inserts as VALUES
+# PostgreSQL cancels a statement that runs longer than this (statement_timeout), so a runaway query cannot hold
+# a web worker: the request gets the "service unavailable" answer instead. deploy/web.py sets 30000 for the web
+# server; 0, the default elsewhere, sets no limit, for migrations and long batch commands.
+DATABASE_STATEMENT_TIMEOUT_MS = os.environ.get("DATABASE_STATEMENT_TIMEOUT_MS") or "0"
+if not DATABASE_STATEMENT_TIMEOUT_MS.isdigit():
+    raise ImproperlyConfigured(
+        f"DATABASE_STATEMENT_TIMEOUT_MS must be a whole number of milliseconds, not {DATABASE_STATEMENT_TIMEOUT_MS!r}"
+    )
+if DATABASES["default"]["ENGINE"] == "townhall.core.postgresql" and int(DATABASE_STATEMENT_TIMEOUT_MS):
+    DATABASES["default"].setdefault("OPTIONS", {})["options"] = f"-c statement_timeout={DATABASE_STATEMENT_TIMEOUT_MS}"
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["OPTIONS"] = {
         # WAL lets readers and the worker carry on while one writer commits;

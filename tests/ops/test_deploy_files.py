@@ -194,3 +194,13 @@ def test_the_web_server_empties_the_metrics_directory_on_start(tmp_path: Path) -
     (metrics / "counter_123.db").write_bytes(b"an old worker's counts")
     _web_module().empty_metrics_directory({"PROMETHEUS_MULTIPROC_DIR": str(metrics)})
     assert metrics.is_dir() and not any(metrics.iterdir())
+
+
+def test_the_web_server_gives_its_workers_a_statement_timeout_unless_one_is_set() -> None:
+    web = _web_module()
+    env: dict[str, str] = {}
+    web.worker_environment(env)
+    assert env == {"DJANGO_SETTINGS_MODULE": "townhall.settings", "DATABASE_STATEMENT_TIMEOUT_MS": "30000"}
+    chosen = {"DATABASE_STATEMENT_TIMEOUT_MS": "0", "DJANGO_SETTINGS_MODULE": "elsewhere.settings"}
+    web.worker_environment(chosen)
+    assert chosen == {"DATABASE_STATEMENT_TIMEOUT_MS": "0", "DJANGO_SETTINGS_MODULE": "elsewhere.settings"}

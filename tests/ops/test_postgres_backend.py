@@ -49,3 +49,36 @@ def test_a_postgresql_url_gets_this_backend_with_djangos_binding() -> None:
     assert not found.get("OPTIONS")
     sqlite = _database_settings(DATABASE_URL="sqlite:////tmp/townhall-test.sqlite3")
     assert sqlite["ENGINE"] == "django.db.backends.sqlite3"
+
+
+def test_a_statement_timeout_is_passed_to_postgresql_and_a_wrong_one_refused() -> None:
+    url = "postgres://townhall@db.internal:5432/townhall"
+    found = _database_settings(DATABASE_URL=url, DATABASE_STATEMENT_TIMEOUT_MS="30000")
+    assert found["OPTIONS"] == {"options": "-c statement_timeout=30000"}
+    assert not _database_settings(DATABASE_URL=url, DATABASE_STATEMENT_TIMEOUT_MS="0").get("OPTIONS")
+    code = "from townhall import settings"
+    clean = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
+    refused = subprocess.run(
+        [sys.executable, "-c", code],
+        env={**clean, "DATABASE_URL": url, "DATABASE_STATEMENT_TIMEOUT_MS": "30s"},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert refused.returncode != 0
+    assert "DATABASE_STATEMENT_TIMEOUT_MS must be a whole number of milliseconds, not '30s'" in refused.stderr
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="statement_timeout is PostgreSQL's")
+def test_postgresql_cancels_a_statement_that_outruns_the_timeout() -> None:
+    """The options the setting gives reach a real server, which cancels the statement with an error the web
+    processes answer as "service unavailable" (Django's OperationalError, core/views/errors.py)."""
+    import psycopg
+    from django.db import OperationalError
+    from django.db.utils import DatabaseErrorWrapper
+
+    params = connection.get_connection_params()
+    with psycopg.connect(**{**params, "options": "-c statement_timeout=200"}, autocommit=True) as raw:
+        assert raw.execute("SHOW statement_timeout").fetchone() == ("200ms",)
+        with pytest.raises(OperationalError), DatabaseErrorWrapper(connection):
+            raw.execute("SELECT pg_sleep(2)")
