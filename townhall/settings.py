@@ -81,7 +81,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "townhall.core.ops.nul_characters.NulCharacterRefusal",
     "townhall.core.ops.head.HeadAsGet",
-    "django.middleware.locale.LocaleMiddleware",
+    "townhall.core.ops.locale.PageLocaleMiddleware",  # Django's, for pages; the API runs in the default language
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",  # here, where Django's own security checks look for it
     "django.middleware.clickjacking.XFrameOptionsMiddleware",

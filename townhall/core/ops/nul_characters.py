@@ -38,7 +38,8 @@ def _carries_nul(request: HttpRequest) -> bool:
         if int(request.META.get("CONTENT_LENGTH") or 0) > settings.DATA_UPLOAD_MAX_MEMORY_SIZE:
             return False  # too large to read here; the view refuses it
         body = request.body
-        return b"\x00" in body or _JSON_NUL.search(body) is not None
+        # The plain search first: the pattern, tried at every byte, cost a JSON request about 20 µs.
+        return b"\x00" in body or (b"\\u0000" in body and _JSON_NUL.search(body) is not None)
     if request.method == "POST" and request.content_type in {
         "application/x-www-form-urlencoded",
         "multipart/form-data",
