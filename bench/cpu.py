@@ -36,17 +36,22 @@ def children(pid: int) -> list[int]:
     return found
 
 
+def _ticks() -> list[int]:
+    """The machine's CPU counters from /proc/stat's first line: user, nice, system, idle, iowait, irq, softirq,
+    steal..., in clock ticks, every core."""
+    return [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+
+
 def machine() -> tuple[float, float]:
     """(busy, all) CPU seconds of the whole machine so far, every core, from /proc/stat."""
-    ticks = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    ticks = _ticks()
     idle = ticks[3] + ticks[4]  # idle, iowait
     return (sum(ticks[:8]) - idle) / TICK, sum(ticks[:8]) / TICK
 
 
 def stolen() -> float:
     """CPU seconds the hypervisor has given to other machines while this one wanted them ("steal"), so far."""
-    ticks = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
-    return ticks[7] / TICK
+    return _ticks()[7] / TICK
 
 
 class CpuMeter:
