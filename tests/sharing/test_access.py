@@ -77,6 +77,37 @@ def test_a_wrong_organisation_is_refused(agreement, district, resident_case, mak
     assert not decision.allowed and policy.REASON_NOT_PARTY in decision.reasons
 
 
+@pytest.mark.parametrize("requester_name", ["trust", "district"], ids=["party", "outsider"])
+def test_a_refusal_is_audited_in_the_requesters_chain_and_shown_to_the_holder_in_the_access_log(
+    request, agreement, county, resident_case, make_staff, requester_name
+):
+    requester = request.getfixturevalue(requester_name)
+    officer = make_staff(requester, Role.PARTNER_OFFICER)
+    assert not decide(agreement, requester, resident_case, officer, purpose="fraud-prevention").allowed
+    denied = AuditEvent.objects.filter(action="sharing.access_denied")
+    assert list(denied.values_list("organisation", flat=True)) == [requester.pk]
+    caseworker = make_staff(county, Role.CASEWORKER)
+    (seen,) = access_log_for_case(organisation=county, actor=caseworker, case_reference=resident_case.reference)
+    assert seen.requester == requester and not seen.allowed
+
+
+@pytest.mark.parametrize("requester_name", ["trust", "district"], ids=["party", "outsider"])
+def test_a_reference_no_organisation_holds_is_refused_logged_and_audited(
+    request, agreement, resident_case, make_staff, requester_name
+):
+    requester = request.getfixturevalue(requester_name)
+    officer = make_staff(requester, Role.PARTNER_OFFICER)
+    decision = decide(agreement, requester, None, officer, case_reference="HX7K-9M3T", request_id="req-unknown-1")
+    assert not decision.allowed and decision.fields == ()
+    assert decision.reasons[0] == policy.REASON_CASE_NOT_FOUND
+    log = AccessDecisionLog.objects.get(case_reference="HX7K-9M3T")
+    assert log.holder is None and log.requester == requester and not log.allowed
+    denied = AuditEvent.objects.filter(action="sharing.access_denied", object_id="HX7K-9M3T")
+    assert list(denied.values_list("organisation", flat=True)) == [requester.pk]
+    with pytest.raises(PermissionDenied):  # a replay is refused as the first try was, not with a 409
+        decide(agreement, requester, None, officer, case_reference="HX7K-9M3T", request_id="req-unknown-1")
+
+
 def test_staff_without_the_share_permission_are_refused(agreement, trust, resident_case, make_staff):
     caseworker = make_staff(trust, Role.CASEWORKER)
     decision = decide(agreement, trust, resident_case, caseworker)
@@ -152,6 +183,9 @@ def test_a_referral_outside_the_agreement_is_refused(agreement, county, trust, r
     assert "purpose_not_agreed" in caught.value.detail
     assert not Case.objects.filter(channel=Channel.REFERRAL).exists()
     assert AccessDecisionLog.objects.filter(allowed=False, action="referral").count() == 1
+    # the holder's own staff made it: refused, it is still in the holder's chain as well as the partner's
+    denied = AuditEvent.objects.filter(action="sharing.access_denied")
+    assert set(denied.values_list("organisation", flat=True)) == {county.pk, trust.pk}
 
 
 def test_a_referral_needs_a_caseworker_of_the_holder(agreement, trust, resident_case, partner_officer, discharge):

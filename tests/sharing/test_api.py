@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
-import pytest
+import re
 
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from townhall.cases.services import case_open
 from townhall.core.roles import Role
 from townhall.core.services.api_keys import api_key_create
 from townhall.sharing.models import AccessDecisionLog
@@ -82,8 +87,8 @@ def test_an_unknown_case_and_a_non_party_look_the_same(client, agreement, reside
 def test_a_replayed_request_id_does_not_tell_an_outsider_that_a_case_exists(
     client, agreement, resident_case, district, make_staff, agreement_ref
 ):
-    """An unknown case is refused before anything is logged, so its Request-Id can be sent again and again;
-    a real case's refusal is logged with the id. A 409 on the second try told an outsider the case exists."""
+    """A real case's refusal is logged with its Request-Id, and a 409 on the second try once told an outsider the
+    case exists. An unknown reference is logged with its id as well now, and both replays get the first answer."""
     admin = make_staff(district, Role.ORGANISATION_ADMIN)
     _, outsider = api_key_create(actor=admin, organisation=district, name="Outsider", scopes=[Role.PARTNER_OFFICER])
     real = {**body(agreement, resident_case), **({"agreement": agreement_ref} if agreement_ref else {})}
@@ -203,3 +208,44 @@ def test_a_request_for_more_fields_than_any_agreement_names_is_refused_at_once(
     response = ask(client, trust_key, too_many)
     assert response.status_code == 422 and response.json()["errors"][0]["code"] == "too_long"
     assert not AccessDecisionLog.objects.exists()
+
+
+def _statements(client, secret, request_body, request_id):
+    """What answering a data request made the database do: each statement's verb and the table it names first."""
+    with CaptureQueriesContext(connection) as queries:
+        answer = ask(client, secret, request_body, request_id)
+    work = []
+    for query in queries:
+        verb = query["sql"].split(None, 1)[0].upper()
+        table = re.search(r'\b(?:FROM|INTO|UPDATE)\s+"?(\w+)', query["sql"], re.I)
+        work.append((verb, table.group(1) if table else ""))
+    return answer, work
+
+
+@pytest.mark.parametrize("requester_name", ["district", "trust"], ids=["outsider", "party"])
+def test_an_unknown_reference_costs_the_same_work_as_a_real_case_refused(
+    client, request, agreement, resident_case, trust, discharge, make_staff, requester_name
+):
+    """The time an answer takes must not tell a requester whether a case exists (issue 6): an unknown reference
+    is decided, logged and audited as a real case's refusal is, statement for statement."""
+    requester = request.getfixturevalue(requester_name)
+    admin = make_staff(requester, Role.ORGANISATION_ADMIN)
+    _, secret = api_key_create(actor=admin, organisation=requester, name="Prober", scopes=[Role.PARTNER_OFFICER])
+    # For the trust, a party, a real case it may not ask about: one the agreement does not cover (its own).
+    real_case = (
+        resident_case
+        if requester_name == "district"
+        else case_open(
+            organisation=trust, version=discharge, answers={"full_name": "Ifan Rees"}, channel="online", actor=None
+        )
+    )
+    ask(client, secret, body(agreement, real_case), "req-warm-0001")  # caches filled on both paths
+    ask(client, secret, body(agreement, real_case, case_reference="ZZZZ-ZZZZ"), "req-warm-0002")
+    real, real_work = _statements(client, secret, body(agreement, real_case), "req-timing-01")
+    unknown, unknown_work = _statements(
+        client, secret, body(agreement, real_case, case_reference="HX7K-9M3T"), "req-timing-02"
+    )
+    assert real.status_code == unknown.status_code == 403
+    assert real.json() == unknown.json()
+    assert real_work == unknown_work
+    assert ("INSERT", "sharing_accessdecisionlog") in unknown_work

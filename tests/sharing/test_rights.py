@@ -134,3 +134,30 @@ def test_another_organisation_cannot_complete_a_notice(
     outsider = make_staff(district, Role.ORGANISATION_ADMIN)
     with pytest.raises(NotFound):
         recipient_notice_complete(actor=outsider, organisation=district, notice_id=notice.pk, outcome="x")
+
+
+def test_a_request_for_a_reference_before_any_case_had_it_is_not_in_the_bundle(
+    county, county_admin, district, resident_case, make_staff, agreement
+):
+    """A reference asked for when no case held it is logged without a holder; it was no access to this resident."""
+    officer = make_staff(district, Role.PARTNER_OFFICER)
+    access_decide(
+        actor=officer,
+        requester=district,
+        agreement_ref=agreement.code,
+        purpose="hospital-discharge",
+        action=policy.AccessAction.DATA_REQUEST,
+        case=None,
+        case_reference=resident_case.reference,
+        fields=["full_name"],
+    )
+    request = rights_request_record(
+        actor=county_admin,
+        organisation=county,
+        kind="subject_access",
+        resident_email="Gwen@Example.test",
+        received_on=date(2026, 11, 23),
+    )
+    bundle = subject_access_gather(actor=county_admin, request=request).bundle
+    assert resident_case.reference in {c["reference"] for c in bundle["cases"]}
+    assert bundle["access_log"] == []

@@ -108,9 +108,9 @@ def data_request(
     key: ApiKey = request.auth  # type: ignore[attr-defined]
     if not 8 <= len(request_id) <= 100:
         raise ValidationFailed("Send a unique Request-Id header of 8 to 100 characters", code="request_id_required")
+    # An unknown reference is decided, logged and refused as a real case would be (access_decide), so neither
+    # the answer nor the time it takes tells the requester whether the case exists.
     case = Case.objects.select_related("organisation", "version__service").filter(reference=body.case_reference).first()
-    if case is None:
-        raise PermissionDenied(policy.OUTSIDER_REFUSAL, code="access_denied")
     decision = access_decide(
         actor=key.user,
         requester=key.organisation,
@@ -118,10 +118,11 @@ def data_request(
         purpose=body.purpose,
         action=policy.AccessAction.DATA_REQUEST,
         case=case,
+        case_reference=body.case_reference,
         fields=body.fields,
         request_id=request_id,
     )
-    if not decision.allowed:
+    if not decision.allowed or case is None:
         # Reasons help a party fix its request; an outsider learns nothing, not even that the case exists.
         shown = [] if policy.OUTSIDER_REASONS & set(decision.reasons) else list(decision.reasons)
         raise PermissionDenied(

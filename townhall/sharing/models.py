@@ -83,7 +83,8 @@ class AccessDecisionLog(models.Model):
     agreement = models.ForeignKey(Agreement, on_delete=models.PROTECT, null=True, related_name="accesses")
     agreement_ref = models.CharField(max_length=40)  # as the request named it
     requester = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
-    holder = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
+    # None: no organisation holds a case with that reference (logged all the same: see access_decide)
+    holder = models.ForeignKey(Organisation, on_delete=models.PROTECT, null=True, related_name="+")
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
     actor_label = models.CharField(max_length=200)
     action = models.CharField(max_length=20)

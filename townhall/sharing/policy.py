@@ -92,8 +92,12 @@ REASON_FIELD = "field_not_agreed"
 REASON_NOT_PARTY = "not_a_recipient"
 REASON_ACTION = "action_not_agreed"
 REASON_NO_AGREEMENT = "no_such_agreement"
-# Refusals of a requester outside the agreement: it must learn nothing from them, not even that the case exists.
-OUTSIDER_REASONS = frozenset({REASON_NO_AGREEMENT, REASON_NOT_PARTY})
+REASON_NOT_HELD = "holder_not_in_agreement"  # the case's organisation shares nothing under the agreement
+REASON_CASE_NOT_FOUND = "case_not_found"  # no organisation holds a case with the reference asked for
+# Refusals that tell the requester nothing, not even whether the case exists: those of a requester outside the
+# agreement, and of a reference that no organisation holds or that one outside the agreement holds (so a party
+# cannot probe references either).
+OUTSIDER_REASONS = frozenset({REASON_NO_AGREEMENT, REASON_NOT_PARTY, REASON_NOT_HELD, REASON_CASE_NOT_FOUND})
 OUTSIDER_REFUSAL = "No data can be shared for that request"
 
 
@@ -173,6 +177,8 @@ class PolicyDecisionPoint:
         if compiled is None or not request.fields:
             reason = REASON_NO_AGREEMENT if compiled is None else REASON_FIELD
             return AccessDecision(False, (), tuple(request.fields), (reason,))
+        if all(item.holder != request.holder for item in compiled.terms.items):
+            return AccessDecision(False, (), tuple(request.fields), (REASON_NOT_HELD,))
         context = {"purpose": request.purpose, "today": _day(request.on), "case_reference": request.case_reference}
         requests = [
             {

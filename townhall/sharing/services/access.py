@@ -74,21 +74,32 @@ def access_decide(
     agreement_ref: str,
     purpose: str,
     action: policy.AccessAction,
-    case: Case,
+    case: Case | None,
     fields: list[str],
     request_id: str = "",
     on: date | None = None,
+    case_reference: str = "",
 ) -> policy.AccessDecision:
     """Decide, log and audit one access. Never raises for a refusal: the caller acts on ``allowed``.
 
+    ``case`` is None when no organisation holds a case with the reference asked for (``case_reference``).
+    That is refused, logged and audited as a real case's refusal is, so neither the answer nor the work
+    behind it (which the time it takes can give away) tells the requester whether the reference exists.
+    An allowed access and a referral are audited in the holder's chain and the requester's; a refused data
+    request, which shared nothing, in the requester's only. The holder sees every request for its cases in
+    its access log.
+
     A ``request_id`` seen before from the same requester is a replay and is refused (Conflict).
     """
+    reference = case.reference if case is not None else case_reference
     pk = _agreement_pk(agreement_ref)
     agreement = Agreement.objects.filter(pk=pk).first() if pk else None
     if agreement is None:
         decision = policy.AccessDecision(False, (), tuple(fields), (policy.REASON_NO_AGREEMENT,))
     elif actor is not None and not can(actor, requester, Permission.SHARE_DATA):
         decision = policy.AccessDecision(False, (), tuple(fields), (REASON_NO_PERMISSION,))
+    elif case is None:
+        decision = policy.AccessDecision(False, (), tuple(fields), (policy.REASON_CASE_NOT_FOUND,))
     else:
         decision = _decision_point(agreement).decide(
             policy.AccessRequest(
@@ -103,6 +114,11 @@ def access_decide(
                 on=on or timezone.localdate(),
             )
         )
+    # A refused data request shared nothing of the holder's and was not its doing: it is audited in the
+    # requester's chain only (so the work is the same whether the case exists or not), and the holder sees it
+    # in its access log. A referral is made by the holder's staff: audited in both chains, refused or not.
+    refused_request = not decision.allowed and action == policy.AccessAction.DATA_REQUEST
+    audited = {requester} if case is None or refused_request else {case.organisation, requester}
     try:
         with transaction.atomic():
             AccessDecisionLog.objects.create(
@@ -110,25 +126,25 @@ def access_decide(
                 agreement=agreement,
                 agreement_ref=agreement_ref,
                 requester=requester,
-                holder=case.organisation,
+                holder=case.organisation if case is not None else None,
                 actor=actor if getattr(actor, "is_authenticated", False) else None,
                 actor_label=actor_label(actor),
                 action=action.value,
                 purpose=purpose,
-                case_reference=case.reference,
+                case_reference=reference,
                 fields_requested=list(fields),
                 fields_allowed=list(decision.fields),
                 reasons=list(decision.reasons),
                 allowed=decision.allowed,
                 request_id=request_id,
             )
-            for organisation in {case.organisation, requester}:
+            for organisation in audited:
                 audit_record(
                     organisation=organisation,
                     actor=actor,
                     action="sharing.access_allowed" if decision.allowed else "sharing.access_denied",
                     object_type="case",
-                    object_id=case.reference,
+                    object_id=reference,
                     data={
                         "agreement": agreement_ref,
                         "requester": requester.code,
@@ -145,11 +161,11 @@ def access_decide(
             actor=actor,
             action="sharing.replay_refused",
             object_type="case",
-            object_id=case.reference,
+            object_id=reference,
             data={"agreement": agreement_ref, "request_id": request_id},
         )
         if not decision.allowed and policy.OUTSIDER_REASONS & set(decision.reasons):
-            # A replay is known only for a case that exists: an outsider gets the refusal it got the first time.
+            # A replay of a refusal that told the requester nothing gets the same refusal as the first time.
             raise PermissionDenied(policy.OUTSIDER_REFUSAL, code="access_denied") from None
         raise Conflict("This request id has been used before", code="replayed_request") from None
     return decision

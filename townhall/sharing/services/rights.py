@@ -248,7 +248,10 @@ def subject_access_gather(*, actor: Any, request: RightsRequest) -> RightsReques
                 "fields": a.fields_allowed,
                 "allowed": a.allowed,
             }
-            for a in AccessDecisionLog.objects.filter(case_reference__in=references).select_related("requester")
+            # (a request for a reference before any case had it is no access to this resident's data)
+            for a in AccessDecisionLog.objects.filter(
+                case_reference__in=references, holder__isnull=False
+            ).select_related("requester")
         ],
     }
     with transaction.atomic():
