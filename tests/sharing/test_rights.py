@@ -47,26 +47,33 @@ def referred(agreement, county, trust, resident_case, make_staff, discharge):
     )
 
 
-def test_a_subject_access_request_gathers_across_organisations_with_the_access_log(
-    county, county_admin, trust, resident_case, referred, make_staff, agreement
-):
-    officer = make_staff(trust, Role.PARTNER_OFFICER)
+def ask_for_full_name(officer, requester, agreement, **case):
     access_decide(
         actor=officer,
-        requester=trust,
+        requester=requester,
         agreement_ref=agreement.code,
         purpose="hospital-discharge",
         action=policy.AccessAction.DATA_REQUEST,
-        case=resident_case,
         fields=["full_name"],
+        **case,
     )
-    request = rights_request_record(
+
+
+def gwens_subject_access(county, county_admin):
+    return rights_request_record(
         actor=county_admin,
         organisation=county,
         kind="subject_access",
         resident_email="Gwen@Example.test",
         received_on=date(2026, 11, 23),
     )
+
+
+def test_a_subject_access_request_gathers_across_organisations_with_the_access_log(
+    county, county_admin, trust, resident_case, referred, make_staff, agreement
+):
+    ask_for_full_name(make_staff(trust, Role.PARTNER_OFFICER), trust, agreement, case=resident_case)
+    request = gwens_subject_access(county, county_admin)
     assert request.due_on == date(2026, 12, 23)
     request = subject_access_gather(actor=county_admin, request=request)
     bundle = request.bundle
@@ -141,23 +148,7 @@ def test_a_request_for_a_reference_before_any_case_had_it_is_not_in_the_bundle(
 ):
     """A reference asked for when no case held it is logged without a holder; it was no access to this resident."""
     officer = make_staff(district, Role.PARTNER_OFFICER)
-    access_decide(
-        actor=officer,
-        requester=district,
-        agreement_ref=agreement.code,
-        purpose="hospital-discharge",
-        action=policy.AccessAction.DATA_REQUEST,
-        case=None,
-        case_reference=resident_case.reference,
-        fields=["full_name"],
-    )
-    request = rights_request_record(
-        actor=county_admin,
-        organisation=county,
-        kind="subject_access",
-        resident_email="Gwen@Example.test",
-        received_on=date(2026, 11, 23),
-    )
-    bundle = subject_access_gather(actor=county_admin, request=request).bundle
+    ask_for_full_name(officer, district, agreement, case=None, case_reference=resident_case.reference)
+    bundle = subject_access_gather(actor=county_admin, request=gwens_subject_access(county, county_admin)).bundle
     assert resident_case.reference in {c["reference"] for c in bundle["cases"]}
     assert bundle["access_log"] == []
