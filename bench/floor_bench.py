@@ -18,6 +18,10 @@ Each rung runs on a fresh web server (``deploy/web.py``; ``bench/floor_site`` ad
 platform's own; the first rung's server also drops the middleware), is warmed up, then driven by 50 clients
 as fast as it answers. The baseline, measured in the same run, is the first rung: every other rung's CPU is
 reported as a multiple of it. PostgreSQL only: the goal is set for it.
+
+Then each rung's instructions per request are counted in process under callgrind (``bench/instructions.py``),
+when valgrind is installed: a second table, which the machine's speed cannot move, so a change to the code
+shows in it on any day.
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from bench import instructions
 from bench.cpu import CpuMeter, children
 from bench.journeys_bench import (
     API_PATH,
@@ -59,13 +64,18 @@ class Rung:
     does: str
     path: str
     bare: bool = False
+    counted: int = 200  # requests counted under callgrind: a few billion instructions (bench/instructions.py)
 
 
 RUNGS = (
-    Rung("bare", "a Django view that answers at once, no middleware", "/api/floor/plain", bare=True),
-    Rung("middleware", "the same view behind the platform's middleware and rate limits", "/api/floor/plain"),
-    Rung("authenticated", "django-ninja: the API key checked, the body parsed", "/api/floor/authenticated"),
-    Rung("validated", "and the answers checked by the journey's rules", "/api/floor/validated"),
+    Rung("bare", "a Django view that answers at once, no middleware", "/api/floor/plain", bare=True, counted=4000),
+    Rung(
+        "middleware", "the same view behind the platform's middleware and rate limits", "/api/floor/plain", counted=1000
+    ),
+    Rung(
+        "authenticated", "django-ninja: the API key checked, the body parsed", "/api/floor/authenticated", counted=800
+    ),
+    Rung("validated", "and the answers checked by the journey's rules", "/api/floor/validated", counted=600),
     Rung("four-rows", "and case, submission, audit event, outbox row written by the ORM", "/api/floor/four-rows"),
     Rung("submission", "`POST /api/v1/submissions` itself", API_PATH),
 )
@@ -86,8 +96,12 @@ class Measured:
         return self.web_ms + self.database_ms + self.counters_ms + self.client_ms
 
 
+def _rung_env(rung: Rung, prod: dict[str, str]) -> dict[str, str]:
+    return {**prod, "DJANGO_SETTINGS_MODULE": "bench.floor_site.settings", "FLOOR_BARE": "1" if rung.bare else "0"}
+
+
 def _measure(rung: Rung, workdir: Path, prod: dict[str, str], key: str, warmup: float, seconds: float) -> Measured:
-    env = {**prod, "DJANGO_SETTINGS_MODULE": "bench.floor_site.settings", "FLOOR_BARE": "1" if rung.bare else "0"}
+    env = _rung_env(rung, prod)
     server = _Server(env, workdir / f"web-{rung.name}.log", ready="/healthz")
     meter = CpuMeter(
         {
@@ -159,6 +173,28 @@ docs/scaling.md for what that leaves open.
 """
 
 
+def _instructions_report(counted: dict[str, float]) -> str:
+    if not counted:
+        return "Instructions not counted: valgrind is not installed (Debian's package `valgrind`)."
+    base = counted[RUNGS[0].name]
+    rows = [
+        "| rung | instructions per request | × bare | added by this rung |",
+        "|---|---|---|---|",
+    ]
+    before = 0.0
+    for rung in RUNGS:
+        n = counted[rung.name]
+        rows.append(f"| {rung.name} | {n / 1e6:.2f} million | {n / base:.1f} | {(n - before) / 1e6:+.2f} million |")
+        before = n
+    return f"""Instructions per request, counted in process under callgrind (`bench/instructions.py`): the same
+requests sent through Django's WSGI handler, with no web server, network or load generator, on the same
+database. The web process's own work only (PostgreSQL's and Redis's are not counted); unlike the CPU times
+above, these do not change with the machine's speed.
+
+{chr(10).join(rows)}
+"""
+
+
 def _difference(ms: float) -> str:
     return f"{ms:.1f} ms more" if ms >= 0 else f"{-ms:.1f} ms less"
 
@@ -176,7 +212,17 @@ def run(quick: bool = False) -> str:
         prod = _env(var_dir, PG_URL, production=True)
         _production_ready(var_dir, prod)
         measured = [_measure(rung, workdir, prod, key, warmup, seconds) for rung in RUNGS]
+        counted = (
+            {
+                rung.name: instructions.per_request(
+                    _rung_env(rung, prod), rung.path, key, rung.counted // (10 if quick else 1)
+                )
+                for rung in RUNGS
+            }
+            if instructions.available()
+            else {}
+        )
     finally:
         _pg_database(create=False)
         shutil.rmtree(workdir, ignore_errors=True)
-    return _report(measured, seconds)
+    return _report(measured, seconds) + "\n" + _instructions_report(counted)
