@@ -210,28 +210,52 @@ def test_a_request_for_more_fields_than_any_agreement_names_is_refused_at_once(
     assert not AccessDecisionLog.objects.exists()
 
 
-def _statements(client, secret, request_body, request_id):
-    """What answering a data request made the database do: each statement's verb and the table it names first."""
+def _work(client, secret, request_body, request_id, monkeypatch):
+    """The answer to a data request, and the work behind it: each statement's verb and the table it names first,
+    and how many fields Cedar was asked about. The decision points are dropped first (a cold start)."""
+    from townhall.sharing import policy
+    from townhall.sharing.services import access
+
+    access._cache.clear()
+    asked = []
+    batch = policy.cedarpy.is_authorized_batch
+
+    def counted(requests, *args):
+        asked.append(len(requests))
+        return batch(requests, *args)
+
+    monkeypatch.setattr(policy.cedarpy, "is_authorized_batch", counted)
     with CaptureQueriesContext(connection) as queries:
         answer = ask(client, secret, request_body, request_id)
-    work = []
+    monkeypatch.undo()
+    statements = []
     for query in queries:
         verb = query["sql"].split(None, 1)[0].upper()
         table = re.search(r'\b(?:FROM|INTO|UPDATE)\s+"?(\w+)', query["sql"], re.I)
-        work.append((verb, table.group(1) if table else ""))
-    return answer, work
+        statements.append((verb, table.group(1) if table else ""))
+    return answer, (statements, asked)
 
 
+PROBES = {
+    "agreed purpose and fields": {},
+    "wrong purpose": {"purpose": "fraud-prevention"},
+    "no fields": {"fields": []},
+    "200 fields": {"fields": [f"field_{i}" for i in range(200)]},
+}
+
+
+@pytest.mark.parametrize("probe", PROBES, ids=list(PROBES))
 @pytest.mark.parametrize("requester_name", ["district", "trust"], ids=["outsider", "party"])
 def test_an_unknown_reference_costs_the_same_work_as_a_real_case_refused(
-    client, request, agreement, resident_case, trust, discharge, make_staff, requester_name
+    client, request, monkeypatch, agreement, resident_case, trust, discharge, make_staff, requester_name, probe
 ):
     """The time an answer takes must not tell a requester whether a case exists (issue 6): an unknown reference
-    is decided, logged and audited as a real case's refusal is, statement for statement."""
+    is decided, logged and audited as a real case's refusal is, statement for statement, and neither asks Cedar.
+    For the district, outside the agreement, the real case is the county's; for the trust, a party, it is one
+    whose service the agreement does not cover (its own)."""
     requester = request.getfixturevalue(requester_name)
     admin = make_staff(requester, Role.ORGANISATION_ADMIN)
     _, secret = api_key_create(actor=admin, organisation=requester, name="Prober", scopes=[Role.PARTNER_OFFICER])
-    # For the trust, a party, a real case it may not ask about: one the agreement does not cover (its own).
     real_case = (
         resident_case
         if requester_name == "district"
@@ -239,13 +263,30 @@ def test_an_unknown_reference_costs_the_same_work_as_a_real_case_refused(
             organisation=trust, version=discharge, answers={"full_name": "Ifan Rees"}, channel="online", actor=None
         )
     )
-    ask(client, secret, body(agreement, real_case), "req-warm-0001")  # caches filled on both paths
-    ask(client, secret, body(agreement, real_case, case_reference="ZZZZ-ZZZZ"), "req-warm-0002")
-    real, real_work = _statements(client, secret, body(agreement, real_case), "req-timing-01")
-    unknown, unknown_work = _statements(
-        client, secret, body(agreement, real_case, case_reference="HX7K-9M3T"), "req-timing-02"
-    )
+    for warm_up in ("req-warm-0001", "req-warm-0002"):  # the key read, its last use written, and read again
+        ask(client, secret, body(agreement, real_case, case_reference="ZZZZ-ZZZZ"), warm_up)
+    real_body = body(agreement, real_case, **PROBES[probe])
+    unknown_body = {**real_body, "case_reference": "HX7K-9M3T"}
+    real, real_work = _work(client, secret, real_body, "req-timing-01", monkeypatch)
+    unknown, unknown_work = _work(client, secret, unknown_body, "req-timing-02", monkeypatch)
     assert real.status_code == unknown.status_code == 403
     assert real.json() == unknown.json()
     assert real_work == unknown_work
-    assert ("INSERT", "sharing_accessdecisionlog") in unknown_work
+    assert ("INSERT", "sharing_accessdecisionlog") in unknown_work[0] and unknown_work[1] == []
+    replays = [ask(client, secret, real_body, "req-timing-01"), ask(client, secret, unknown_body, "req-timing-02")]
+    assert [r.status_code for r in replays] == [403, 403]
+    assert replays[0].json() == replays[1].json() == real.json()
+
+
+def test_an_outsider_learns_nothing_from_a_suspended_agreement(
+    client, agreement, resident_case, county, county_admin, district, make_staff
+):
+    from townhall.sharing.services.agreements import agreement_suspend
+
+    agreement_suspend(actor=county_admin, agreement=agreement, organisation=county, reason="Data breach")
+    admin = make_staff(district, Role.ORGANISATION_ADMIN)
+    _, outsider = api_key_create(actor=admin, organisation=district, name="Outsider", scopes=[Role.PARTNER_OFFICER])
+    real = ask(client, outsider, body(agreement, resident_case), "req-suspended-1")
+    unknown = ask(client, outsider, body(agreement, resident_case, case_reference="HX7K-9M3T"), "req-suspended-2")
+    assert real.status_code == unknown.status_code == 403
+    assert real.json() == unknown.json()

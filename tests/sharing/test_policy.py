@@ -12,7 +12,7 @@ from townhall.sharing.policy import (
     REASON_NO_AGREEMENT,
     REASON_NO_CASE,
     REASON_NOT_ACTIVE,
-    REASON_NOT_HELD,
+    REASON_NOT_COVERED,
     REASON_NOT_PARTY,
     REASON_OUTSIDE_DATES,
     REASON_WRONG_PURPOSE,
@@ -80,8 +80,8 @@ def test_each_threat_is_refused_with_its_reason():
         (request(on=date(2025, 12, 31)), REASON_OUTSIDE_DATES),
         (request(case_reference=""), REASON_NO_CASE),
         (request(agreement_id="dsa-unknown"), REASON_NO_AGREEMENT),
-        (request(definition="council-tax"), REASON_FIELD),
-        (request(holder=TRUST), REASON_NOT_HELD),  # a party cannot probe other holders' references
+        (request(definition="council-tax"), REASON_NOT_COVERED),  # a party cannot probe other services' references
+        (request(holder=TRUST), REASON_NOT_COVERED),
     ]
     for req, reason in cases:
         decision = pdp.decide(req)

@@ -92,12 +92,12 @@ REASON_FIELD = "field_not_agreed"
 REASON_NOT_PARTY = "not_a_recipient"
 REASON_ACTION = "action_not_agreed"
 REASON_NO_AGREEMENT = "no_such_agreement"
-REASON_NOT_HELD = "holder_not_in_agreement"  # the case's organisation shares nothing under the agreement
+REASON_NOT_COVERED = "case_not_covered"  # the agreement shares nothing of the case's service (holder, definition)
 REASON_CASE_NOT_FOUND = "case_not_found"  # no organisation holds a case with the reference asked for
 # Refusals that tell the requester nothing, not even whether the case exists: those of a requester outside the
-# agreement, and of a reference that no organisation holds or that one outside the agreement holds (so a party
-# cannot probe references either).
-OUTSIDER_REASONS = frozenset({REASON_NO_AGREEMENT, REASON_NOT_PARTY, REASON_NOT_HELD, REASON_CASE_NOT_FOUND})
+# agreement, and of a reference that no organisation holds or whose service the agreement does not cover (so a
+# party can learn that a reference exists only among the cases of a service the agreement shares).
+OUTSIDER_REASONS = frozenset({REASON_NO_AGREEMENT, REASON_NOT_PARTY, REASON_NOT_COVERED, REASON_CASE_NOT_FOUND})
 OUTSIDER_REFUSAL = "No data can be shared for that request"
 
 
@@ -152,6 +152,18 @@ class _Compiled:
     terms: AgreementTerms
 
 
+def _outsider_reason(compiled: _Compiled | None, request: AccessRequest) -> str | None:
+    """Why a request that must learn nothing is refused, or None: decided before Cedar is asked, so such a
+    refusal costs the same whatever the request holds and whether the case exists or not."""
+    if compiled is None:
+        return REASON_NO_AGREEMENT
+    if request.requester not in compiled.terms.recipients:
+        return REASON_NOT_PARTY
+    if all((item.holder, item.definition) != (request.holder, request.definition) for item in compiled.terms.items):
+        return REASON_NOT_COVERED
+    return None
+
+
 class PolicyDecisionPoint:
     """Holds every agreement's compiled policies and decides requests against them."""
 
@@ -174,11 +186,9 @@ class PolicyDecisionPoint:
 
     def decide(self, request: AccessRequest) -> AccessDecision:
         compiled = self._compiled.get(request.agreement_id)
-        if compiled is None or not request.fields:
-            reason = REASON_NO_AGREEMENT if compiled is None else REASON_FIELD
-            return AccessDecision(False, (), tuple(request.fields), (reason,))
-        if all(item.holder != request.holder for item in compiled.terms.items):
-            return AccessDecision(False, (), tuple(request.fields), (REASON_NOT_HELD,))
+        outsider = _outsider_reason(compiled, request)
+        if compiled is None or outsider is not None or not request.fields:
+            return AccessDecision(False, (), tuple(request.fields), (outsider or REASON_FIELD,))
         context = {"purpose": request.purpose, "today": _day(request.on), "case_reference": request.case_reference}
         requests = [
             {
@@ -199,12 +209,7 @@ class PolicyDecisionPoint:
                 continue
             refused.append(name)
             forbids = [m for m in fired if m != "permit"]
-            if forbids:
-                reasons.extend(forbids)
-            elif request.requester not in compiled.terms.recipients:
-                reasons.append(REASON_NOT_PARTY)
-            else:
-                reasons.append(REASON_ACTION)
+            reasons.extend(forbids or [REASON_ACTION])  # (a recipient, so only an action not agreed is left)
         return AccessDecision(
             allowed=bool(allowed),
             fields=tuple(allowed),

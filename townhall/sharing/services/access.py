@@ -98,22 +98,26 @@ def access_decide(
         decision = policy.AccessDecision(False, (), tuple(fields), (policy.REASON_NO_AGREEMENT,))
     elif actor is not None and not can(actor, requester, Permission.SHARE_DATA):
         decision = policy.AccessDecision(False, (), tuple(fields), (REASON_NO_PERMISSION,))
-    elif case is None:
-        decision = policy.AccessDecision(False, (), tuple(fields), (policy.REASON_CASE_NOT_FOUND,))
     else:
+        # An unknown reference is decided too, as a case of no service, so it takes the same path to its refusal
+        # (the policy set compiled if need be, an outsider refused before Cedar is asked) as a real case does.
         decision = _decision_point(agreement).decide(
             policy.AccessRequest(
                 requester=requester.code,
                 agreement_id=str(agreement.pk),
                 purpose=purpose,
                 action=action,
-                holder=case.organisation.code,
-                definition=case.version.service.slug,
+                holder=case.organisation.code if case is not None else "",
+                definition=case.version.service.slug if case is not None else "",
                 fields=tuple(fields),
-                case_reference=case.reference,
+                case_reference=reference,
                 on=on or timezone.localdate(),
             )
         )
+        if case is None:
+            decision = policy.AccessDecision(
+                False, (), tuple(fields), (policy.REASON_CASE_NOT_FOUND, *decision.reasons)
+            )
     # A refused data request shared nothing of the holder's and was not its doing: it is audited in the
     # requester's chain only (so the work is the same whether the case exists or not), and the holder sees it
     # in its access log. A referral is made by the holder's staff: audited in both chains, refused or not.
