@@ -104,6 +104,8 @@ def test_a_reference_no_organisation_holds_is_refused_logged_and_audited(
     assert log.holder is None and log.requester == requester and not log.allowed
     denied = AuditEvent.objects.filter(action="sharing.access_denied", object_id="HX7K-9M3T")
     assert list(denied.values_list("organisation", flat=True)) == [requester.pk]
+    # the requester's own trail holds what it was told, which says nothing of whether the case exists
+    assert policy.REASON_CASE_NOT_FOUND not in denied.get().data["reasons"]
     with pytest.raises(PermissionDenied):  # a replay is refused as the first try was, not with a 409
         decide(agreement, requester, None, officer, case_reference="HX7K-9M3T", request_id="req-unknown-1")
 

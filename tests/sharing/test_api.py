@@ -9,6 +9,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from townhall.cases.services import case_open
+from townhall.core.models import AuditEvent
 from townhall.core.roles import Role
 from townhall.core.services.api_keys import api_key_create
 from townhall.sharing.models import AccessDecisionLog
@@ -272,6 +273,9 @@ def test_an_unknown_reference_costs_the_same_work_as_a_real_case_refused(
     assert real.status_code == unknown.status_code == 403
     assert real.json() == unknown.json()
     assert real_work == unknown_work
+    # and what the requester's own audit trail says of each (its admins can read it)
+    trail = AuditEvent.objects.filter(organisation=requester, action="sharing.access_denied").order_by("-id")
+    assert trail[0].data == trail[1].data
     assert ("INSERT", "sharing_accessdecisionlog") in unknown_work[0] and unknown_work[1] == []
     replays = [ask(client, secret, real_body, "req-timing-01"), ask(client, secret, unknown_body, "req-timing-02")]
     assert [r.status_code for r in replays] == [403, 403]

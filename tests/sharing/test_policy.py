@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
+from unittest import mock
 
-from hypothesis import given, settings
+from hypothesis import assume, find, given, settings
 from hypothesis import strategies as st
 
+from townhall.sharing import policy
 from townhall.sharing.policy import (
+    OUTSIDER_REASONS,
     REASON_FIELD,
     REASON_NO_AGREEMENT,
     REASON_NO_CASE,
@@ -153,6 +157,11 @@ def requests(draw: st.DrawFn) -> AccessRequest:
 @settings(max_examples=300, deadline=None)
 @given(agreements(), requests())
 def test_any_request_outside_an_agreement_is_denied(terms: AgreementTerms, req: AccessRequest):
+    gets_exactly_what_the_agreement_allows(terms, req)
+
+
+def gets_exactly_what_the_agreement_allows(terms: AgreementTerms, req: AccessRequest) -> None:
+    """Outside the agreement nothing, with a reason; inside it exactly the agreed fields asked for."""
     decision = PolicyDecisionPoint([terms]).decide(req)
     within = (
         req.agreement_id == terms.id
@@ -173,3 +182,62 @@ def test_any_request_outside_an_agreement_is_denied(terms: AgreementTerms, req: 
     else:
         assert set(decision.fields) == set(req.fields) & agreed
     assert set(decision.fields) | set(decision.refused_fields) == set(req.fields)
+
+
+@st.composite
+def requests_near(draw: st.DrawFn) -> tuple[AgreementTerms, AccessRequest]:
+    """An agreement and a request that, value by value, mostly takes the agreement's own: so that requests
+    inside it are drawn as often as those outside (independent draws almost never fall inside)."""
+    terms = draw(agreements())
+    (item,) = terms.items
+
+    def own_or_any(own: list[object], anything: st.SearchStrategy[object]) -> object:
+        return draw(st.sampled_from(own) if own and draw(st.integers(0, 3)) else anything)
+
+    request = AccessRequest(
+        requester=str(own_or_any(sorted(terms.recipients), codes)),
+        agreement_id=str(own_or_any([terms.id], st.just("b"))),
+        purpose=str(own_or_any(sorted(terms.purposes), st.just("marketing"))),
+        action=draw(
+            st.sampled_from(sorted(terms.actions)) if draw(st.integers(0, 3)) else st.sampled_from(list(AccessAction))
+        ),
+        holder=str(own_or_any([item.holder], codes)),
+        definition=str(own_or_any([item.definition], st.sampled_from(["svc-a", "svc-b"]))),
+        fields=tuple(draw(st.lists(names, min_size=1, max_size=5, unique=True))),
+        case_reference="HX7K-9M3T" if draw(st.integers(0, 3)) else "",
+        on=draw(st.dates(min_value=terms.starts_on, max_value=terms.ends_on))
+        if draw(st.integers(0, 3))
+        else draw(days),
+    )
+    return terms, request
+
+
+@settings(max_examples=300, deadline=None)
+@given(requests_near())
+def test_any_request_near_an_agreement_gets_exactly_what_it_allows(drawn: tuple[AgreementTerms, AccessRequest]):
+    gets_exactly_what_the_agreement_allows(*drawn)
+
+
+def test_requests_near_an_agreement_include_allowed_ones():
+    """The property above is worth something only if its draws reach the allowed path."""
+    find(requests_near(), lambda drawn: PolicyDecisionPoint([drawn[0]]).decide(drawn[1]).allowed)
+
+
+@settings(max_examples=300, deadline=None)
+@given(requests_near())
+def test_a_refusal_that_must_tell_nothing_is_the_same_for_any_case_and_asks_cedar_nothing(
+    drawn: tuple[AgreementTerms, AccessRequest],
+):
+    """Outside the agreement (no such agreement, not a recipient, a case of a service it does not cover) the
+    decision is the same for the case asked about and for no case at all (an unknown reference), names only
+    reasons that tell nothing, and is made without Cedar, so its cost does not depend on the case either."""
+    terms, request = drawn
+    covered = (request.holder, request.definition) in {(i.holder, i.definition) for i in terms.items}
+    assume(request.agreement_id != terms.id or request.requester not in terms.recipients or not covered)
+    pdp = PolicyDecisionPoint([terms])
+    with mock.patch.object(policy.cedarpy, "is_authorized_batch", side_effect=AssertionError("Cedar was asked")):
+        decision = pdp.decide(request)
+        unknown = pdp.decide(replace(request, holder="", definition=""))
+    assert not decision.allowed and decision.fields == ()
+    assert decision == unknown
+    assert set(decision.reasons) <= OUTSIDER_REASONS

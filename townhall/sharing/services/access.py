@@ -114,10 +114,8 @@ def access_decide(
                 on=on or timezone.localdate(),
             )
         )
-        if case is None:
-            decision = policy.AccessDecision(
-                False, (), tuple(fields), (policy.REASON_CASE_NOT_FOUND, *decision.reasons)
-            )
+    if case is None:  # (the access log says so; the requester's own audit trail is told only what it was told)
+        decision = policy.AccessDecision(False, (), tuple(fields), (policy.REASON_CASE_NOT_FOUND, *decision.reasons))
     # A refused data request shared nothing of the holder's and was not its doing: it is audited in the
     # requester's chain only (so the work is the same whether the case exists or not), and the holder sees it
     # in its access log. A referral is made by the holder's staff: audited in both chains, refused or not.
@@ -156,7 +154,7 @@ def access_decide(
                         "action": action.value,
                         "fields": list(decision.fields),
                         "refused": list(decision.refused_fields),
-                        "reasons": list(decision.reasons),
+                        "reasons": [r for r in decision.reasons if r != policy.REASON_CASE_NOT_FOUND],
                     },
                 )
     except IntegrityError:
