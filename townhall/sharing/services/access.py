@@ -91,6 +91,8 @@ def access_decide(
 
     A ``request_id`` seen before from the same requester is a replay and is refused (Conflict).
     """
+    # An unknown reference is decided as a case of no service held by no one (see below).
+    holder, service = (case.organisation, case.version.service.slug) if case is not None else (None, "")
     reference = case.reference if case is not None else case_reference
     pk = _agreement_pk(agreement_ref)
     agreement = Agreement.objects.filter(pk=pk).first() if pk else None
@@ -107,8 +109,8 @@ def access_decide(
                 agreement_id=str(agreement.pk),
                 purpose=purpose,
                 action=action,
-                holder=case.organisation.code if case is not None else "",
-                definition=case.version.service.slug if case is not None else "",
+                holder=holder.code if holder is not None else "",
+                definition=service,
                 fields=tuple(fields),
                 case_reference=reference,
                 on=on or timezone.localdate(),
@@ -120,7 +122,7 @@ def access_decide(
     # requester's chain only (so the work is the same whether the case exists or not), and the holder sees it
     # in its access log. A referral is made by the holder's staff: audited in both chains, refused or not.
     refused_request = not decision.allowed and action == policy.AccessAction.DATA_REQUEST
-    audited = {requester} if case is None or refused_request else {case.organisation, requester}
+    audited = {requester} if holder is None or refused_request else {holder, requester}
     try:
         with transaction.atomic():
             AccessDecisionLog.objects.create(
@@ -128,7 +130,7 @@ def access_decide(
                 agreement=agreement,
                 agreement_ref=agreement_ref,
                 requester=requester,
-                holder=case.organisation if case is not None else None,
+                holder=holder,
                 actor=actor if getattr(actor, "is_authenticated", False) else None,
                 actor_label=actor_label(actor),
                 action=action.value,
